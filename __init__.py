@@ -1,0 +1,1 @@
+"""downline: the back office of US health-insurance agencies."""

@@ -1,0 +1,69 @@
+"""Settings, read from the environment (prefix DOWNLINE_); names and defaults per operations.md."""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOWNLINE_", extra="ignore")
+
+    env: str = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""  # default: sqlite file under var_dir
+    broker_url: str | None = None
+    redis_url: str | None = None
+    storage_url: str = ""  # default: file://<var_dir>/files
+    secret_key: str = ""  # default: generated once into <var_dir>/secret.key
+    token_ttl: int = 86400
+    jwt_issuer: str | None = None
+    jwks_url: str | None = None
+    jwt_audience: str | None = None
+    jwt_email_claim: str = "email"
+    s3_endpoint_url: str | None = None
+    max_upload_mb: int = 200
+    job_stale_seconds: int = 300
+    public_url: str = "http://127.0.0.1:8000"
+    download_link_ttl: int = 3600
+    export_retention_days: int = 30
+    smtp_url: str | None = None
+    mail_from: str = "downline@localhost"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'downline.db'}"
+        if not self.storage_url:
+            self.storage_url = f"file://{(self.var_dir / 'files').resolve()}"
+        if not self.secret_key:
+            if self.production:
+                # Every process must share one key, so a generated one would break links and tokens.
+                raise ValueError("DOWNLINE_SECRET_KEY is required when DOWNLINE_ENV=production")
+            self.secret_key = _generated_secret(self.var_dir)
+        return self
+
+
+def _generated_secret(var_dir: Path) -> str:
+    path = var_dir / "secret.key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when two processes start together, one writes the key and both read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
