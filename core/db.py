@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from downline.core.config import get_settings
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from downline.core.config import get_settings
 
 
 def make_engine(url: str) -> Engine:

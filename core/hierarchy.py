@@ -5,9 +5,10 @@ agency. One recursive CTE, inside the load's transaction, so readers see the old
 one, never half of each; at tens of thousands of agencies it takes well under a second.
 """
 
-from downline.core.models import Agency, AgencyClosure
 from sqlalchemy import delete, insert, literal, select
 from sqlmodel import Session
+
+from downline.core.models import Agency, AgencyClosure
 
 
 def rebuild_closure(session: Session) -> None:

@@ -8,10 +8,11 @@ sideways.
 
 from dataclasses import dataclass
 
-from downline.core.hierarchy import descendants_of
-from downline.core.models import Agency, Agent, Role, User
 from sqlalchemy import Select, literal, select
 from sqlmodel import Session
+
+from downline.core.hierarchy import descendants_of
+from downline.core.models import Agency, Agent, Role, User
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import jwt
+
 from downline.core.config import Settings
 
 LOCAL_ALGORITHMS = ["HS256"]

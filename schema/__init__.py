@@ -1,0 +1,65 @@
+"""The GraphQL schema (contract.graphql) with the hardening of LESSONS.md: depth, alias and token
+limits, parser and validation caches, error shaping; introspection off in production."""
+
+from collections.abc import Iterator
+from functools import partial
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from downline.schema.book import Client, Lead
+from downline.schema.errors import ShapeErrors
+from downline.schema.hierarchy import Agency, Agent
+from downline.schema.mutation import Mutation
+from downline.schema.query import Query
+
+MAX_DEPTH = 10
+MAX_ALIASES = 100
+MAX_TOKENS = 5000
+
+
+class FreshLoaders(SchemaExtension):
+    """DataLoaders per operation: on a WebSocket the context lives as long as the connection."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if hasattr(context, "fresh_loaders"):
+            context.fresh_loaders()
+        yield
+
+
+class DownlineSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """ShapeErrors logs what deserves it (internal errors, with their reference); a user's
+        mistake is answered, not logged as a stack trace."""
+
+
+def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.Schema:
+    """`extra_extensions`: the server's own (metrics), which the schema must not import."""
+    extensions = [
+        *extra_extensions,
+        ShapeErrors,
+        # Factories, not instances: a fresh extension per request (the caches live at module level).
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(ParserCache, maxsize=256),
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(ValidationCache, maxsize=256),
+        FreshLoaders,
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return DownlineSchema(
+        query=Query, mutation=Mutation, types=[Agency, Agent, Client, Lead], extensions=extensions
+    )
+
+
+schema = make_schema()

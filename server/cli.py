@@ -3,6 +3,7 @@
 import sys
 
 import typer
+
 from downline.core import db
 from downline.core import migrate as migrations
 from downline.core.config import get_settings
@@ -64,6 +65,84 @@ def serve(
         ws="websockets",
         log_level="info",
     )
+
+
+@app.command()
+def demo(
+    agencies: int = typer.Option(12, min=1, help="agencies, in a tree 1 to 4 levels deep"),
+    agents: int = typer.Option(60, min=1, help="agents, each with an agent user"),
+    clients: int = typer.Option(3000, min=0, help="clients, with follow-ups, DMIs, SVIs, EAP"),
+    leads: int = typer.Option(1500, min=0, help="leads"),
+    seed: int = typer.Option(1, help="the same seed gives the same book"),
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if a book exists"),
+) -> None:
+    """Generate a realistic demo book (agencies, agents, users, clients, leads, payouts) into an
+    empty database. Deterministic for a seed; dates are relative to today. Prints a token for
+    the demo admin, sub-agency admin and agent. Policies come with carrier production and are
+    not generated."""
+    from downline.core import demo as book
+    from downline.core import tokens
+    from downline.core.demo.console import describe, progress_bar
+
+    if db.get_engine().dialect.name == "sqlite":
+        migrations.upgrade()  # as `serve` does: a fresh SQLite file works at once
+    try:
+        with progress_bar(sys.stderr.isatty()) as progress:
+            summary = book.generate(
+                db.get_engine(),
+                agencies=agencies,
+                agents=agents,
+                clients=clients,
+                leads=leads,
+                seed=seed,
+                progress=progress,
+            )
+    except book.BookNotEmpty as exc:
+        if if_empty:
+            typer.echo("the database already holds a book: no demo written (--if-empty)")
+            _print_demo_tokens()
+            return
+        fail(exc.message)
+    typer.echo(describe(summary, lambda email: tokens.mint(get_settings(), email)))
+
+
+def _print_demo_tokens() -> None:
+    """`make run` on an existing database: tokens for whichever demo users it holds."""
+    from downline.core import tokens
+    from downline.core.demo import names
+    from downline.core.scope import load_principal
+
+    with db.session() as session:
+        for email in (names.ADMIN_EMAIL, names.SUBADMIN_EMAIL, names.AGENT_EMAIL):
+            if load_principal(session, email) is not None:
+                typer.echo(
+                    f"  {email}\n    Authorization: Bearer {tokens.mint(get_settings(), email)}"
+                )
+
+
+@app.command()
+def load(directory: str = typer.Argument(..., metavar="DIR")) -> None:
+    """Load the JSON Lines book of business in DIR (upsert on id); print the counts and every
+    rejected record as file:line: reason. Exit 1 if any record was rejected."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from downline.core.errors import DownlineError
+    from downline.core.loading import load_directory
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    # The bar is for a person watching; piped or captured output stays plain lines.
+    bar = Progress(*columns, TimeRemainingColumn(), transient=True, disable=not sys.stdout.isatty())
+    try:
+        with bar:
+            report = load_directory(directory, progress=bar)
+    except DownlineError as exc:
+        fail(exc.message)
+    for name in report.ignored:
+        typer.echo(f"note: ignored {name} (not a book file)")
+    for line in [*report.files, *report.rejections]:
+        typer.echo(str(line))
+    if not report.ok:
+        fail(f"{len(report.rejections)} record(s) rejected")
 
 
 def main() -> None:

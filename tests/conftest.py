@@ -4,14 +4,16 @@ PostgreSQL tests use a throwaway database created for the run. Where PostgreSQL 
 they are skipped with the reason shown, except under CI=true, where that is a failure.
 """
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from downline.core import db, migrate
 from sqlmodel import SQLModel
+
+from downline.core import db, migrate
 
 PG_ADMIN_URL = os.environ.get(
     "DOWNLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -78,3 +80,232 @@ def _empty(engine: sa.Engine) -> None:
         else:
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def empty_database(database):
+    """A function that empties every table (for tests that loop, like property tests)."""
+    return lambda: _empty(db.get_engine())
+
+
+@pytest.fixture
+def load_book(tmp_path):
+    """Load a book given as {"agencies": [...], "agents": [...], ...} through `downline load`'s
+    core, as JSON Lines files; returns the load report."""
+    from downline.core.loading import load_directory
+
+    def load(book: dict[str, list[dict]]):
+        folder = tmp_path / f"book-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+        for kind, records in book.items():
+            lines = (json.dumps(r) for r in records)
+            (folder / f"{kind}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return load_directory(folder)
+
+    return load
+
+
+class Api:
+    """The GraphQL API over HTTP (Starlette's TestClient drives the real ASGI app)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def token(self, email: str, ttl: int | None = None) -> str:
+        from downline.core import tokens
+        from downline.core.config import get_settings
+
+        return tokens.mint(get_settings(), email, ttl)
+
+    def post(self, query: str, variables: dict | None = None, *, as_: str | None = None, **kw):
+        headers = {"Authorization": f"Bearer {self.token(as_)}"} if as_ else {}
+        body = {"query": query, "variables": variables or {}}
+        return self.client.post("/graphql", json=body, headers=headers, **kw)
+
+    def gql(self, query: str, variables: dict | None = None, *, as_: str) -> dict:
+        """The `data` of a successful operation; fails the test on any error."""
+        response = self.post(query, variables, as_=as_)
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        assert "errors" not in payload, payload["errors"]
+        return payload["data"]
+
+    def errors(self, query: str, variables: dict | None = None, *, as_: str) -> list[dict]:
+        payload = self.post(query, variables, as_=as_).json()
+        assert payload.get("errors"), f"expected errors, got {payload}"
+        return payload["errors"]
+
+
+@pytest.fixture
+def api(database) -> Iterator[Api]:
+    from starlette.testclient import TestClient
+
+    from downline.server.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield Api(client)
+
+
+def _client(cid, agent, submitted, **extra) -> dict:
+    record = {
+        "id": cid,
+        "agent_id": agent,
+        "first_name": extra.pop("first_name", "Client"),
+        "last_name": extra.pop("last_name", cid.upper()),
+        "email": f"{cid}@mail.test",
+        "phone": extra.pop("phone", "(305) 555-0100"),
+        "ssn": "123-45-6789",
+        "date_of_birth": "1960-04-02",
+        "household_income": 42000,
+        "state": extra.pop("state", "FL"),
+        "county": "Miami-Dade",
+        "zip": "33101",
+        "exchange": extra.pop("exchange", "on_ex"),
+        "application_id": f"APP-{cid}",
+        "plan_year": 2026,
+        "carrier": "Oscar",
+        "plan_name": "Silver Simple",
+        "plan_hios_id": "12345FL0010001",
+        "metal_level": "silver",
+        "premium": 400.0,
+        "aptc": 350.0,
+        "members": 1,
+        "application_status": "submitted" if submitted else "unsubmitted",
+        "submitted_at": submitted,
+        "effective_date": "2026-01-01",
+        "archived": extra.pop("archived", False),
+        "ede_permission_lost_at": None,
+        "last_synced_at": None,
+        "aor_at_risk": None,
+        "invalid_action": extra.pop("invalid_action", None),
+        "dmis": [],
+        "svis": [],
+        "follow_ups": [],
+        "intake_link": f"https://intake.test/{cid}",
+        "created_at": "2025-10-01T00:00:00Z",
+    }
+    record.update(extra)
+    return record
+
+
+# A small book: two top agencies side by side; Top has East (with East South below) and West.
+BOOK = {
+    "agencies": [
+        {"id": "top", "name": "Top Agency", "npn": "9000", "parent_id": None},
+        {"id": "east", "name": "East", "parent_id": "top"},
+        {"id": "east-south", "name": "East South", "parent_id": "east"},
+        {"id": "west", "name": "West", "parent_id": "top", "exports_allowed_for_agents": False},
+        {"id": "other", "name": "Other Agency", "parent_id": None},
+    ],
+    "agents": [
+        {"id": "a-top", "name": "Ann Top", "npn": "100", "email": "ann@t.test", "agency_id": "top"},
+        {
+            "id": "a-east",
+            "name": "Eve East",
+            "npn": "200",
+            "email": "eve@t.test",
+            "agency_id": "east",
+        },
+        {
+            "id": "a-deep",
+            "name": "Dan Deep",
+            "npn": "300",
+            "email": "dan@t.test",
+            "agency_id": "east-south",
+        },
+        {
+            "id": "a-west",
+            "name": "Will West",
+            "npn": "400",
+            "email": "will@t.test",
+            "agency_id": "west",
+        },
+        {
+            "id": "a-other",
+            "name": "Olga Other",
+            "npn": "500",
+            "email": "olga@t.test",
+            "agency_id": "other",
+        },
+    ],
+    "users": [
+        {"email": "admin@top.test", "role": "agency_admin", "agency_id": "top"},
+        {"email": "admin@east.test", "role": "agency_admin", "agency_id": "east"},
+        {"email": "admin@other.test", "role": "agency_admin", "agency_id": "other"},
+        {"email": "eve@t.test", "role": "agent", "agent_id": "a-east"},
+        {"email": "dan@t.test", "role": "agent", "agent_id": "a-deep"},
+        {"email": "will@t.test", "role": "agent", "agent_id": "a-west"},
+    ],
+    "clients": [
+        _client("c1", "a-top", "2026-03-01T10:00:00Z", first_name="Maria", last_name="Lopez"),
+        _client("c2", "a-east", "2026-03-02T10:00:00Z", phone="+1 (786) 555-0199"),
+        _client("c3", "a-east", None),
+        _client("c4", "a-deep", "2026-02-15T23:30:00Z", state="TX", exchange="off_ex"),
+        _client("c5", "a-deep", "2026-03-02T10:00:00Z", archived=True),
+        _client(
+            "c6",
+            "a-west",
+            "2026-01-20T08:00:00Z",
+            invalid_action={
+                "error_at": "2026-01-19T08:00:00Z",
+                "resume_link": "https://resume.test/c6",
+                "resumed": True,
+                "three_way_call_completed": True,
+            },
+        ),
+        _client("c7", "a-other", "2026-03-03T10:00:00Z"),
+        _client("c8", "a-east", "2026-03-02T10:00:00Z", first_name='=HYPERLINK("x")'),
+    ],
+    "leads": [
+        {
+            "id": "l1",
+            "agent_id": "a-east",
+            "first_name": "Lee",
+            "last_name": "One",
+            "email": "lee@l.test",
+            "phone": "555-0101",
+            "state": "FL",
+            "zip": "33101",
+            "source": "facebook",
+            "status": "new",
+            "created_at": "2026-03-01T09:00:00Z",
+            "notes": "call back",
+        },
+        {
+            "id": "l2",
+            "agent_id": "a-deep",
+            "first_name": "Lou",
+            "last_name": "Two",
+            "email": "lou@l.test",
+            "phone": "555-0102",
+            "state": "TX",
+            "zip": "73301",
+            "source": "referral",
+            "status": "quoted",
+            "created_at": "2026-02-01T09:00:00Z",
+            "notes": None,
+        },
+        {
+            "id": "l3",
+            "agent_id": "a-other",
+            "first_name": "Liz",
+            "last_name": "Three",
+            "email": "liz@l.test",
+            "phone": "555-0103",
+            "state": "GA",
+            "zip": "30301",
+            "source": "web",
+            "status": "new",
+            "created_at": "2026-03-05T09:00:00Z",
+            "notes": None,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def book(api, load_book) -> dict:
+    """The API over a database holding BOOK; returns BOOK."""
+    report = load_book(BOOK)
+    assert not report.rejections, report.rejections
+    return BOOK

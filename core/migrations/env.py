@@ -1,9 +1,10 @@
 """Alembic environment: migrates the database of the current settings (or the connection given)."""
 
-import downline.core.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from alembic import context
-from downline.core.db import get_engine
 from sqlmodel import SQLModel
+
+import downline.core.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from downline.core.db import get_engine
 
 config = context.config
 

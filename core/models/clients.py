@@ -9,9 +9,10 @@ follow-ups, DMIs and SVIs are child tables because exports list one row per item
 from datetime import date, datetime
 from decimal import Decimal
 
-from downline.core.models.base import utcnow
 from sqlalchemy import Column, Numeric
 from sqlmodel import Field, SQLModel
+
+from downline.core.models.base import utcnow
 
 MONEY = Numeric(12, 2)
 

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from downline.core.models.base import utcnow
 from sqlmodel import Field, SQLModel
+
+from downline.core.models.base import utcnow
 
 
 class Agency(SQLModel, table=True):

@@ -1,0 +1,140 @@
+"""One mapped row -> a PolicyRecord, or a RowError naming the line, the carrier's column and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from downline.core.carrierkit.cells import cell_text, word_key
+from downline.core.carrierkit.dates import DateKind
+from downline.core.carrierkit.headers import DATE_FIELDS
+from downline.core.carrierkit.names import split_first_last, split_last_first
+from downline.core.carrierkit.statuses import StatusTable
+from downline.core.plugins import PolicyRecord, ProductType, RowError
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def clean_npn(raw: str) -> str | None:
+    """Digits only, spaces and leading zeros stripped; None unless that leaves 1-10 digits."""
+    compact = "".join(raw.split())
+    if not _DIGITS.fullmatch(compact):
+        return None
+    npn = compact.lstrip("0")
+    return npn if 1 <= len(npn) <= 10 else None
+
+
+def join_plan_id(contract: str, pbp: str) -> str | None:
+    """Contract + PBP as "H1234-001" (PBP zero-padded to 3 digits)."""
+    if contract and pbp:
+        return f"{contract}-{pbp.zfill(3)}"
+    return contract or None
+
+
+def product_table(words: Mapping[str, str | ProductType]) -> dict[str, ProductType]:
+    """A carrier's product words (matched case-insensitively) -> ProductType."""
+    return {word_key(word): ProductType(product) for word, product in words.items()}
+
+
+@dataclass(frozen=True)
+class RecordRules:
+    """What turns one carrier's row values into a record."""
+
+    dates: DateKind
+    products: dict[str, ProductType]
+    statuses: StatusTable
+    cleaners: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
+
+
+class _Rejected(Exception):
+    pass
+
+
+def to_record(
+    line: int,
+    values: Mapping[str, object],
+    labels: Mapping[str, str],
+    rules: RecordRules,
+    as_of: date,
+) -> PolicyRecord | RowError:
+    """Build the record of one row (`values`: field -> cell, `labels`: field -> column label)."""
+    text = {
+        name: rules.cleaners.get(name, _same)(cell_text(value))
+        for name, value in values.items()
+        if name not in DATE_FIELDS
+    }
+    try:
+        policy_id, npn = _identity(text, labels)
+        dates = {name: _date(name, values, labels, rules.dates, as_of) for name in DATE_FIELDS}
+    except _Rejected as problem:
+        return RowError(line, f"line {line}: {problem}")
+    first, last = _names(text)
+    status, term_reason, wording = rules.statuses.resolve(
+        text.get("status", ""), text.get("reason", ""),
+        dates["effective_date"], dates["term_date"], as_of,
+    )  # fmt: skip
+    plan_id = text.get("plan_id") or join_plan_id(text.get("contract", ""), text.get("pbp", ""))
+    return PolicyRecord(
+        line=line,
+        carrier_policy_id=policy_id,
+        agent_npn=npn,
+        member_id=text.get("member_id") or None,
+        first_name=first,
+        last_name=last,
+        date_of_birth=dates["dob"],
+        plan_id=plan_id,
+        plan_name=text.get("plan_name") or None,
+        product_type=rules.products.get(word_key(text.get("product_type")), ProductType.OTHER),
+        county=text.get("county") or None,
+        state=text.get("state") or None,
+        status=status,
+        term_reason=term_reason,
+        source_status=wording,
+        submitted_date=dates["submitted_date"],
+        effective_date=dates["effective_date"],
+        term_date=dates["term_date"],
+    )
+
+
+def _identity(text: Mapping[str, str], labels: Mapping[str, str]) -> tuple[str, str]:
+    """(policy id, NPN), or _Rejected naming the column at fault."""
+    policy_id = text.get("carrier_policy_id", "")
+    if not policy_id:
+        raise _Rejected(f"{labels['carrier_policy_id']} is empty: a policy id is required")
+    raw_npn = text.get("agent_npn", "")
+    npn = clean_npn(raw_npn)
+    if npn is None:
+        if not raw_npn:
+            raise _Rejected(f"{labels['agent_npn']} is empty: an NPN is required")
+        raise _Rejected(f"{labels['agent_npn']} '{raw_npn}' is not an NPN (1-10 digits)")
+    return policy_id, npn
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def _date(
+    name: str, values: Mapping[str, object], labels: Mapping[str, str], kind: DateKind, as_of: date
+) -> date | None:
+    value = values.get(name)
+    shown = cell_text(value)
+    if not shown:
+        return None
+    try:
+        parsed = kind.parse(value, birth_as_of=as_of if name == "dob" else None)
+    except (ValueError, OverflowError):
+        raise _Rejected(f"{labels[name]} '{shown}' is not a date ({kind.label})") from None
+    if name == "dob" and parsed > as_of:
+        raise _Rejected(f"{labels[name]} '{shown}' is after the as-of date {as_of.isoformat()}")
+    return parsed
+
+
+def _names(text: Mapping[str, str]) -> tuple[str, str]:
+    if "name_last_first" in text:
+        return split_last_first(text["name_last_first"])
+    if "name_first_last" in text:
+        return split_first_last(text["name_first_last"])
+    return text.get("first_name", ""), text.get("last_name", "")

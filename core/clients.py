@@ -1,0 +1,55 @@
+"""The Clients list: its filter, its order, and the scoped query behind both the list and its
+exports ("export what the list shows": the same function builds both)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, or_, select
+
+from downline.core import scope
+from downline.core.listing import search_condition, within_days
+from downline.core.models import Client
+from downline.core.paging import Key
+from downline.core.scope import Principal
+
+ORDER = (Key(Client.submitted_at, descending=True, nullable=True, kind=datetime), Key(Client.id))
+
+
+@dataclass(frozen=True)
+class ClientFilter:
+    agent_ids: list[str] | None = None
+    agency_ids: list[str] | None = None  # the whole downline of each
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    include_unsubmitted: bool = False
+    include_archived: bool = False
+    include_three_way_call_resolved: bool = False
+    exchange: str | None = None  # on_ex | off_ex
+    states: list[str] | None = None
+    search: str | None = None
+
+
+def clients_query(principal: Principal, f: ClientFilter) -> Select:
+    visible = scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids)
+    query = select(Client).where(Client.agent_id.in_(visible))
+    submitted = and_(
+        Client.submitted_at.is_not(None),
+        *within_days(Client.submitted_at, f.submitted_from, f.submitted_to),
+    )
+    # Unsubmitted applications are kept whatever the submitted range (contract.graphql).
+    query = query.where(
+        or_(submitted, Client.submitted_at.is_(None)) if f.include_unsubmitted else submitted
+    )
+    if not f.include_archived:
+        query = query.where(Client.archived.is_(False))
+    if not f.include_three_way_call_resolved:
+        query = query.where(Client.ia_three_way_call_completed.is_(False))
+    if f.exchange is not None:
+        query = query.where(Client.exchange == f.exchange)
+    if f.states is not None:
+        query = query.where(Client.state.in_([s.upper() for s in f.states]))
+    if f.search and f.search.strip():
+        name = Client.first_name + " " + Client.last_name
+        columns = [name, Client.email, Client.application_id]
+        query = query.where(search_condition(f.search, columns, Client.phone_digits))
+    return query

@@ -1,0 +1,36 @@
+"""The Leads list: its filter, its order and its scoped query (shared with the leads export)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, select
+
+from downline.core import scope
+from downline.core.listing import search_condition, within_days
+from downline.core.models import Lead
+from downline.core.paging import Key
+from downline.core.scope import Principal
+
+ORDER = (Key(Lead.created_at, descending=True, kind=datetime), Key(Lead.id))
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    agent_ids: list[str] | None = None
+    agency_ids: list[str] | None = None
+    statuses: list[str] | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    search: str | None = None
+
+
+def leads_query(principal: Principal, f: LeadFilter) -> Select:
+    visible = scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids)
+    query = select(Lead).where(Lead.agent_id.in_(visible))
+    if f.statuses is not None:
+        query = query.where(Lead.status.in_([s.lower() for s in f.statuses]))
+    query = query.where(*within_days(Lead.created_at, f.created_from, f.created_to))
+    if f.search and f.search.strip():
+        name = Lead.first_name + " " + Lead.last_name
+        query = query.where(search_condition(f.search, [name, Lead.email], Lead.phone_digits))
+    return query

@@ -1,0 +1,39 @@
+"""`node(id)`: ids are unique across every type of a book, so one id names at most one object.
+Each table is asked in turn, through the same scope as its list."""
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from downline.core import roster, scope
+from downline.core.models import Client, Lead
+from downline.core.scope import Principal
+
+
+def find(session: Session, principal: Principal, node_id: str) -> object | None:
+    for lookup in (_agency, _agent, _client, _lead):
+        found = lookup(session, principal, node_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _agency(session, principal, node_id):
+    return roster.agencies_by_id(session, principal, [node_id]).get(node_id)
+
+
+def _agent(session, principal, node_id):
+    return roster.agents_by_id(session, principal, [node_id]).get(node_id)
+
+
+def _client(session, principal, node_id):
+    visible = scope.agent_ids(principal)
+    return session.scalars(
+        select(Client).where(Client.id == node_id, Client.agent_id.in_(visible))
+    ).first()
+
+
+def _lead(session, principal, node_id):
+    visible = scope.agent_ids(principal)
+    return session.scalars(
+        select(Lead).where(Lead.id == node_id, Lead.agent_id.in_(visible))
+    ).first()

@@ -1,0 +1,117 @@
+"""Keyset pagination: opaque cursors over (sort keys..., id), never OFFSET.
+
+A list declares its order as `Key`s; the last one must be unique (the id). The cursor of a row is
+its key values, JSON-encoded and base64'd. "Rows after the cursor" is one SQL condition, so page
+1000 costs what page 1 costs.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session
+
+from downline.core.errors import BadUserInput
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Key:
+    column: InstrumentedAttribute
+    descending: bool = False
+    nullable: bool = False  # NULLs sort last, whatever the direction
+    kind: type = str  # str, int, datetime or date: how the cursor value is decoded
+
+    def order(self):
+        ordered = self.column.desc() if self.descending else self.column.asc()
+        return ordered.nulls_last() if self.nullable else ordered
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+def check_first(first: int | None) -> int:
+    """`first` as asked (an explicit null means the default), refused beyond the cap."""
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise BadUserInput(f"first must be between 0 and {MAX_PAGE}, got {first}", field="first")
+    return first
+
+
+def fetch_page(
+    session: Session, query: Select, keys: Sequence[Key], first: int | None, after: str | None
+) -> Page:
+    """The `first` rows of `query` (which selects one entity) after cursor `after`."""
+    first = check_first(first)
+    if after is not None:
+        query = query.where(_after(keys, decode(after, keys)))
+    rows = list(session.scalars(query.order_by(*(k.order() for k in keys)).limit(first + 1)))
+    page = rows[:first]
+    cursors = [encode([getattr(row, k.column.key) for k in keys]) for row in page]
+    return Page(page, cursors, has_next=len(rows) > first)
+
+
+def count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, date | datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def decode(cursor: str, keys: Sequence[Key]) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError("wrong length")
+        return [_decode_value(v, k) for v, k in zip(values, keys, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+        raise BadUserInput("after is not a cursor of this list", field="after") from exc
+
+
+def _decode_value(value: Any, key: Key) -> Any:
+    if value is None:
+        if not key.nullable:
+            raise ValueError("null key")
+        return None
+    if key.kind is datetime:
+        return datetime.fromisoformat(value)
+    if key.kind is date:
+        return date.fromisoformat(value)
+    if not isinstance(value, key.kind):
+        raise TypeError("wrong type")
+    return value
+
+
+def _after(keys: Sequence[Key], values: Sequence[Any]):
+    """Rows strictly after `values` in the order `keys`."""
+    key, value = keys[0], values[0]
+    column = key.column
+    if value is None:  # in the NULL tail: only equal (NULL) keys can follow
+        beyond, same = false(), column.is_(None)
+    else:
+        beyond = column < value if key.descending else column > value
+        if key.nullable:
+            beyond = or_(beyond, column.is_(None))
+        same = column == value
+    if len(keys) == 1:
+        return beyond
+    return or_(beyond, and_(same, _after(keys[1:], values[1:])))

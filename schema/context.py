@@ -1,0 +1,82 @@
+"""The per-request context: the caller's principal, and DataLoaders made fresh per operation.
+
+Database work is synchronous (one engine serves the API, the CLI and the workers alike), so every
+resolver hands it to a worker thread with `run`: the event loop never blocks on SQL.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from strawberry.dataloader import DataLoader
+
+from downline.core import db, roster
+from downline.core.errors import Unauthenticated
+from downline.core.scope import Principal
+
+T = TypeVar("T")
+
+
+async def run(fn: Callable[..., T], *args: Any) -> T:
+    """Call `fn(session, *args)` in a worker thread with a session of its own."""
+
+    def call() -> T:
+        with db.session() as session:
+            return fn(session, *args)
+
+    return await anyio.to_thread.run_sync(call)
+
+
+class Loaders:
+    """One set per operation (never per module, never per WebSocket connection), so nothing
+    cached outlives the operation that loaded it."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.agency = DataLoader(load_fn=partial(self._by_key, roster.agencies_by_id))
+        self.agent = DataLoader(load_fn=partial(self._by_key, roster.agents_by_id))
+        self.sub_agencies = DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
+        self._direct_agents: dict[int, DataLoader] = {}
+
+    def direct_agents(self, first: int) -> DataLoader:
+        if first not in self._direct_agents:
+            self._direct_agents[first] = DataLoader(
+                load_fn=partial(self._by_key, partial(_direct_agents, first=first))
+            )
+        return self._direct_agents[first]
+
+    async def _by_key(self, fn, keys: list[str]) -> list[Any]:
+        found = await run(fn, self.principal, list(keys))
+        return [found.get(k) for k in keys]
+
+    async def _lists(self, fn, keys: list[str]) -> list[list[Any]]:
+        found = await run(fn, self.principal, list(keys))
+        return [found.get(k, []) for k in keys]
+
+
+def _direct_agents(session, principal, ids, *, first):
+    return roster.direct_agents(session, principal, ids, first)
+
+
+class Context:
+    def __init__(self, request: Any, response: Any, principal: Principal | None) -> None:
+        self.request = request
+        self.response = response
+        self._principal = principal
+        self.connection_params: dict | None = None  # set by the WebSocket handshake
+        self.loaders: Loaders | None = Loaders(principal) if principal else None
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
+        return self._principal
+
+    def sign_in(self, principal: Principal) -> None:
+        self._principal = principal
+        self.loaders = Loaders(principal)
+
+    def fresh_loaders(self) -> None:
+        if self._principal is not None:
+            self.loaders = Loaders(self._principal)

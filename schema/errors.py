@@ -1,0 +1,53 @@
+"""Every error leaves with `extensions.code` (operations.md). Our own typed errors pass through
+with their message (and `field` for BAD_USER_INPUT); GraphQL's own parse, validation and input
+coercion errors become BAD_USER_INPUT; anything else is masked as INTERNAL with a reference that
+the log carries beside the full traceback. No stack, no SQL ever reaches the caller."""
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from downline.core.errors import DownlineError
+
+log = logging.getLogger("downline.api")
+
+
+def shape(error: GraphQLError) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:
+        return error  # shaped already
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if isinstance(original, DownlineError):
+        extensions = {"code": original.code}
+        if original.field:
+            extensions["field"] = original.field
+        return _copy(error, original.message, extensions)
+    if original is None:
+        return _copy(error, error.message, {"code": "BAD_USER_INPUT"})
+    reference = uuid.uuid4().hex[:12]
+    log.error("internal error %s at %s", reference, error.path, exc_info=original)
+    return _copy(error, f"Internal error (reference {reference}).", {"code": "INTERNAL"})
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    return GraphQLError(
+        message, nodes=error.nodes, path=error.path, original_error=None, extensions=extensions
+    )
+
+
+def shape_all(result) -> None:
+    if result is not None and result.errors:
+        result.errors = [shape(e) for e in result.errors]
+
+
+class ShapeErrors(SchemaExtension):
+    """Shapes the errors of an executed operation. Strawberry returns parse errors without
+    finishing this hook, so the HTTP view calls `shape_all` once more on what it sends."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        shape_all(self.execution_context.result)

@@ -1,0 +1,100 @@
+"""Viewer, Agency and Agent: the hierarchy as the caller may see it (roster.py has the rules)."""
+
+import base64
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from downline.core import models, roster
+from downline.core.paging import check_first
+from downline.schema.context import run
+from downline.schema.relay import Connection, Node, connection, known
+
+
+@strawberry.enum
+class Role(Enum):
+    AGENT = "agent"
+    AGENCY_ADMIN = "agency_admin"
+
+
+@strawberry.type
+class Agency(Node):
+    id: strawberry.ID
+    name: str
+    npn: str | None
+    exports_allowed_for_agents: bool
+    row: strawberry.Private[models.Agency]
+
+    @classmethod
+    def from_row(cls, row: models.Agency) -> "Agency":
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            npn=row.npn,
+            exports_allowed_for_agents=row.exports_allowed_for_agents,
+            row=row,
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info) -> "Agency | None":
+        if not roster.parent_visible(info.context.principal, self.row):
+            return None
+        row = await info.context.loaders.agency.load(self.row.parent_id)
+        return Agency.from_row(row) if row else None
+
+    @strawberry.field
+    async def sub_agencies(self, info: Info) -> list["Agency"]:
+        rows = await info.context.loaders.sub_agencies.load(self.row.id)
+        return [Agency.from_row(r) for r in rows]
+
+    @strawberry.field(description="Direct downline agents.")
+    async def agents(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[Annotated["Agent", strawberry.lazy("downline.schema.hierarchy")]]:
+        first = check_first(first)
+        principal = info.context.principal
+        if after is None:  # the common, nested case: batched over every agency in the response
+            result = await info.context.loaders.direct_agents(first).load(self.row.id)
+        else:
+            query = roster.downline_query(principal, None).where(
+                models.Agent.agency_id == self.row.id
+            )
+            result = await run(roster.agents_page, query, first, after)
+        return connection(result.page, Agent.from_row, lambda: known(result.total))
+
+
+@strawberry.type
+class Agent(Node):
+    id: strawberry.ID
+    name: str
+    npn: str
+    email: str | None
+    row: strawberry.Private[models.Agent]
+
+    @classmethod
+    def from_row(cls, row: models.Agent) -> "Agent":
+        return cls(id=strawberry.ID(row.id), name=row.name, npn=row.npn, email=row.email, row=row)
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency:
+        return Agency.from_row(await info.context.loaders.agency.load(self.row.agency_id))
+
+
+@strawberry.type
+class Viewer:
+    email: str
+    role: Role
+    agent: Agent | None
+    agency: Agency | None
+    exports_allowed: bool
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(base64.urlsafe_b64encode(f"Viewer:{self.email}".encode()).decode())
+
+
+async def agents_connection(query, first: int, after: str | None) -> Connection[Agent]:
+    result = await run(roster.agents_page, query, first, after)
+    return connection(result.page, Agent.from_row, lambda: known(result.total))

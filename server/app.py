@@ -1,0 +1,53 @@
+"""The Starlette application: GraphQL, health, readiness and metrics (operations.md routes)."""
+
+import logging
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from downline.core import db
+from downline.core.config import get_settings
+from downline.schema import make_schema
+from downline.server import metrics
+from downline.server.graphql import Authenticated, DownlineGraphQL
+from downline.server.logs import configure_logging
+
+log = logging.getLogger("downline.server")
+
+
+async def healthz(_: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def readyz(_: Request) -> Response:
+    down = {}
+    try:
+        with db.get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said in the body
+        down["database"] = type(exc).__name__
+    if down:
+        return JSONResponse({"ready": False, "down": down}, status_code=503)
+    return JSONResponse({"ready": True})
+
+
+def create_app() -> Starlette:
+    settings = get_settings()
+    configure_logging(settings.production)
+    view = DownlineGraphQL(
+        make_schema(production=settings.production, extra_extensions=[metrics.OperationMetrics]),
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=False,
+    )
+    graphql = Authenticated(view)
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics.endpoint),
+    ]
+    return Starlette(routes=routes)

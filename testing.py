@@ -1,0 +1,129 @@
+"""Conformance kit for carrier plugins, installed as the pytest plugin `downline`.
+
+A carrier plugin's author keeps a sample report and the records it must give, in the JSON shape of
+downline's own samples::
+
+    {"records": [{"carrier_policy_id": "...", "status": "ACTIVE", "client_name": "...", ...}],
+     "rejected_lines": [7], "unmatched_npns": ["123"]}
+
+and checks the parser against it::
+
+    def test_my_carrier(carrier_conformance):
+        carrier_conformance(PARSER, "tests/sample.csv", "tests/sample.json",
+                            as_of="2026-11-24", known_npns={"18000001"})
+
+Each expected record is compared on the keys it holds, in file order: any `PolicyRecord` field,
+plus `carrier` (the parser's key) and `client_name` ("First Last"); enums compare by value and
+dates as YYYY-MM-DD. The rejected lines and the NPNs outside `known_npns` must match too. A
+mismatch fails with one line per difference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import pytest
+
+from downline.core.plugins import CarrierParser, PolicyRecord, RowError
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What a parser made of one file."""
+
+    records: list[PolicyRecord]
+    errors: list[RowError]
+
+    @property
+    def rejected_lines(self) -> list[int]:
+        return [error.line for error in self.errors]
+
+    def unmatched_npns(self, known_npns: Iterable[str | int]) -> list[str]:
+        known = {str(npn) for npn in known_npns}
+        return sorted({r.agent_npn for r in self.records if r.agent_npn not in known})
+
+
+def parse_file(parser: CarrierParser, path: str | Path, as_of: date | str) -> ParseResult:
+    """Run `parser.parse` over a file; FileRejected propagates."""
+    records: list[PolicyRecord] = []
+    errors: list[RowError] = []
+    with open(path, "rb") as stream:
+        for item in parser.parse(stream, _day(as_of)):
+            if isinstance(item, PolicyRecord):
+                records.append(item)
+            else:
+                errors.append(item)
+    return ParseResult(records, errors)
+
+
+def record_view(record: PolicyRecord, carrier: str, keys: Iterable[str]) -> dict[str, object]:
+    """The record as the expected JSON writes it, on `keys`."""
+    view: dict[str, object] = {}
+    for key in keys:
+        if key == "carrier":
+            value: object = carrier
+        elif key == "client_name":
+            value = record.client_name
+        else:
+            value = getattr(record, key, "<no such field>")
+        if isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, date):
+            value = value.isoformat()
+        view[key] = value
+    return view
+
+
+def check_carrier_sample(
+    parser: CarrierParser,
+    sample_path: str | Path,
+    expected_json_path: str | Path,
+    as_of: date | str,
+    known_npns: Iterable[str | int],
+) -> ParseResult:
+    """Parse the sample and assert it gives the expected records, rejected lines and unmatched
+    NPNs; returns the parse for further checks."""
+    expected = json.loads(Path(expected_json_path).read_text(encoding="utf-8"))
+    result = parse_file(parser, sample_path, as_of)
+    problems: list[str] = []
+    wanted = expected.get("records", [])
+    if len(wanted) != len(result.records):
+        problems.append(f"{len(result.records)} records, expected {len(wanted)}")
+    for number, (want, got) in enumerate(zip(wanted, result.records, strict=False), 1):
+        seen = record_view(got, parser.key, want)
+        for key, value in want.items():
+            if seen[key] != value:
+                problems.append(
+                    f"record {number} (line {got.line}, {got.carrier_policy_id}): "
+                    f"{key}: expected {value!r}, got {seen[key]!r}"
+                )
+    if result.rejected_lines != expected.get("rejected_lines", []):
+        detail = "; ".join(error.message for error in result.errors) or "none"
+        problems.append(
+            f"rejected lines {result.rejected_lines}, expected "
+            f"{expected.get('rejected_lines', [])} (errors: {detail})"
+        )
+    unmatched = result.unmatched_npns(known_npns)
+    if unmatched != sorted(expected.get("unmatched_npns", [])):
+        problems.append(
+            f"unmatched NPNs {unmatched}, expected {sorted(expected.get('unmatched_npns', []))}"
+        )
+    if problems:
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise AssertionError(f"{parser.key}: {Path(sample_path).name} does not conform:\n{lines}")
+    return result
+
+
+def _day(as_of: date | str) -> date:
+    return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
+
+
+@pytest.fixture
+def carrier_conformance() -> Callable[..., ParseResult]:
+    """`check_carrier_sample(parser, sample_path, expected_json_path, as_of, known_npns)`."""
+    return check_carrier_sample

@@ -1,0 +1,100 @@
+"""Bad input gets a clear GraphQL error with a code, never a 500, and changes nothing."""
+
+import pytest
+
+ADMIN = "admin@top.test"
+
+
+def codes(response) -> list[str]:
+    assert response.status_code < 500, response.text
+    return [e["extensions"]["code"] for e in response.json()["errors"]]
+
+
+def test_first_over_the_cap_names_first(api, book):
+    error = api.errors("{ clients(first: 501) { totalCount } }", as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+
+
+def test_negative_first_is_refused(api, book):
+    assert (
+        api.errors("{ leads(first: -1) { totalCount } }", as_=ADMIN)[0]["extensions"]["field"]
+        == "first"
+    )
+
+
+@pytest.mark.parametrize("cursor", ["zz", "bm90IGpzb24=", "WyJ4Il0=", "W251bGwsbnVsbF0="])
+def test_malformed_cursor_names_after(api, book, cursor):
+    error = api.errors(
+        "query($a: String) { clients(after: $a) { totalCount } }", {"a": cursor}, as_=ADMIN
+    )[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+
+
+def test_a_cursor_of_another_list_is_refused(api, book):
+    cursor = api.gql("{ downline(first: 1) { pageInfo { endCursor } } }", as_=ADMIN)["downline"][
+        "pageInfo"
+    ]["endCursor"]
+    error = api.errors(
+        "query($a: String) { clients(after: $a) { totalCount } }", {"a": cursor}, as_=ADMIN
+    )[0]
+    assert error["extensions"]["field"] == "after"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ clients { nope } }",
+        '{ clients(filter: {submittedFrom: "not a date"}) { totalCount } }',
+        "{ clients(filter: {exchange: MAYBE}) { totalCount } }",
+        '{ clients(first: "ten") { totalCount } }',
+        "{ viewer { email ",
+    ],
+)
+def test_invalid_operations_are_bad_user_input(api, book, query):
+    assert set(codes(api.post(query, as_=ADMIN))) == {"BAD_USER_INPUT"}
+
+
+def test_bad_json_body_is_a_client_error(api, book):
+    headers = {"Authorization": f"Bearer {api.token(ADMIN)}", "Content-Type": "application/json"}
+    response = api.client.post("/graphql", content=b"{not json", headers=headers)
+    assert 400 <= response.status_code < 500
+
+
+def test_depth_limit(api, book):
+    deep = "{ viewer { agent { agency { parent { parent { parent { parent { parent { parent { parent { parent { id } } } } } } } } } } } }"
+    assert codes(api.post(deep, as_=ADMIN)) == ["BAD_USER_INPUT"]
+
+
+def test_alias_limit(api, book):
+    many = "{ " + " ".join(f"a{i}: viewer {{ email }}" for i in range(101)) + " }"
+    assert "BAD_USER_INPUT" in codes(api.post(many, as_=ADMIN))
+
+
+def test_token_limit(api, book):
+    huge = "{ viewer { " + "email " * 6000 + "} }"
+    assert "BAD_USER_INPUT" in codes(api.post(huge, as_=ADMIN))
+
+
+def test_bad_mutation_input_changes_nothing(api, book):
+    response = api.post(
+        'mutation { setAgentExportsAllowed(agencyId: "east", allowed: "nope") { id } }', as_=ADMIN
+    )
+    assert codes(response) == ["BAD_USER_INPUT"]
+    assert (
+        api.gql('{ agency(id: "east") { exportsAllowedForAgents } }', as_=ADMIN)["agency"][
+            "exportsAllowedForAgents"
+        ]
+        is True
+    )
+
+
+def test_unexpected_errors_are_masked_as_internal(api, book, monkeypatch):
+    from downline.core import roster
+
+    def broken(*_args):
+        raise RuntimeError("SELECT secret FROM somewhere")
+
+    monkeypatch.setattr(roster, "exports_allowed", broken)
+    error = api.errors("{ viewer { exportsAllowed } }", as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "INTERNAL"}
+    assert "SELECT" not in error["message"] and "reference" in error["message"]

@@ -1,0 +1,99 @@
+"""The number of SQL statements a request makes does not grow with page size or nesting."""
+
+import pytest
+from sqlalchemy import event
+
+from downline.core import db
+
+PAGE = "query($n: Int) { clients(first: $n) { totalCount edges { node { id agent { name agency { name } } } } } }"
+
+
+@pytest.fixture
+def statements():
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def big_book(api, load_book):
+    agencies = [{"id": "top", "name": "Top", "parent_id": None}] + [
+        {"id": f"ag{i}", "name": f"Agency {i}", "parent_id": "top"} for i in range(20)
+    ]
+    agents = [
+        {
+            "id": f"a{i}",
+            "name": f"Agent {i}",
+            "npn": str(1000 + i),
+            "email": f"a{i}@t.test",
+            "agency_id": f"ag{i % 20}",
+        }
+        for i in range(60)
+    ]
+    clients = [
+        {
+            "id": f"c{i}",
+            "agent_id": f"a{i % 60}",
+            "first_name": "F",
+            "last_name": f"L{i}",
+            "email": None,
+            "phone": None,
+            "ssn": None,
+            "date_of_birth": None,
+            "household_income": None,
+            "state": "FL",
+            "county": None,
+            "zip": None,
+            "exchange": "on_ex",
+            "application_id": None,
+            "plan_year": 2026,
+            "carrier": None,
+            "plan_name": None,
+            "plan_hios_id": None,
+            "metal_level": None,
+            "premium": None,
+            "aptc": None,
+            "members": 1,
+            "application_status": "submitted",
+            "submitted_at": f"2026-01-{1 + i % 28:02d}T00:00:00Z",
+            "effective_date": None,
+            "archived": False,
+            "ede_permission_lost_at": None,
+            "last_synced_at": None,
+            "aor_at_risk": None,
+            "invalid_action": None,
+            "dmis": [],
+            "svis": [],
+            "follow_ups": [],
+            "intake_link": None,
+            "created_at": "2026-01-01T00:00:00Z",
+        }
+        for i in range(600)
+    ]
+    users = [{"email": "admin@t.test", "role": "agency_admin", "agency_id": "top"}]
+    report = load_book({"agencies": agencies, "agents": agents, "users": users, "clients": clients})
+    assert not report.rejections, report.rejections[:3]
+
+
+def test_clients_page_statements_do_not_grow_with_page_size(api, big_book, statements):
+    counts = {}
+    for size in (1, 500):
+        statements.clear()
+        data = api.gql(PAGE, {"n": size}, as_="admin@t.test")["clients"]
+        assert len(data["edges"]) == size
+        counts[size] = len(statements)
+    assert counts[1] == counts[500], counts
+    assert counts[500] <= 6, statements
+
+
+def test_nested_agency_agents_statements_do_not_grow_with_agencies(api, big_book, statements):
+    query = '{ agency(id: "top") { subAgencies { name parent { name } agents(first: 2) { totalCount edges { node { name agency { name } } } } } } }'
+    data = api.gql(query, as_="admin@t.test")
+    assert len(data["agency"]["subAgencies"]) == 20
+    assert len(statements) <= 7, statements
