@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     export_retention_days: int = 30
     smtp_url: str | None = None
     mail_from: str = "downline@localhost"
+    workers_in_process: bool | None = None  # default: when no broker is configured
+    load_plugins: bool = True  # third-party plugins from the `downline` entry points
 
     @property
     def production(self) -> bool:

@@ -4,13 +4,13 @@ Each table is asked in turn, through the same scope as its list."""
 from sqlalchemy import select
 from sqlmodel import Session
 
-from downline.core import roster, scope
-from downline.core.models import Client, Lead
+from downline.core import ingesting, production, roster, scope
+from downline.core.models import CarrierReport, Client, Lead, Policy
 from downline.core.scope import Principal
 
 
 def find(session: Session, principal: Principal, node_id: str) -> object | None:
-    for lookup in (_agency, _agent, _client, _lead):
+    for lookup in (_agency, _agent, _client, _lead, _policy, _report):
         found = lookup(session, principal, node_id)
         if found is not None:
             return found
@@ -37,3 +37,13 @@ def _lead(session, principal, node_id):
     return session.scalars(
         select(Lead).where(Lead.id == node_id, Lead.agent_id.in_(visible))
     ).first()
+
+
+def _policy(session, principal, node_id):
+    query = production.policies_query(principal, production.ProductionFilter())
+    return session.scalars(query.where(Policy.id == node_id)).first()
+
+
+def _report(session, principal, node_id):
+    query = ingesting.visible_reports(principal).where(CarrierReport.id == node_id)
+    return session.scalars(query).first()

@@ -9,6 +9,7 @@ Sniffing is not a hook: `sniff_carrier` asks every parser for a score and applie
 """
 
 import enum
+import functools
 import importlib
 import importlib.metadata
 import logging
@@ -20,6 +21,8 @@ from datetime import date
 from typing import BinaryIO
 
 import pluggy
+
+from downline.core.config import get_settings
 
 PROJECT = "downline"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -275,3 +278,15 @@ def _score(parser: CarrierParser, head: bytes, filename: str) -> float:
         log.warning("carrier %s: sniff failed on %s: %s", parser.key, filename, exc)
         return 0.0
     return 0.0 if math.isnan(score) else min(max(score, 0.0), 1.0)
+
+
+@functools.lru_cache
+def installed() -> DownlinePluginManager:
+    """The process's plugin manager: built-ins, plus third-party plugins unless
+    DOWNLINE_LOAD_PLUGINS is false (the test suite loads none unless asked)."""
+    return get_plugin_manager(load_entrypoints=get_settings().load_plugins)
+
+
+@functools.lru_cache
+def installed_parsers() -> dict[str, CarrierParser]:
+    return carrier_parsers(installed())

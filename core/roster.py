@@ -42,6 +42,12 @@ def agents_by_id(session: Session, principal: Principal, ids: list[str]) -> dict
     return {a.id: a for a in session.scalars(query)}
 
 
+def agents_by_npn(session: Session, principal: Principal, npns: list[str]) -> dict[str, Agent]:
+    """The visible agents holding these NPNs (a policy's agent is matched at read time)."""
+    query = select(Agent).where(Agent.npn.in_(npns), Agent.id.in_(scope.agent_ids(principal)))
+    return {a.npn: a for a in session.scalars(query)}
+
+
 def agent_by_npn(session: Session, principal: Principal, npn: str) -> Agent | None:
     digits = npn.strip().lstrip("0")
     query = select(Agent).where(Agent.npn == digits, Agent.id.in_(scope.agent_ids(principal)))

@@ -76,3 +76,8 @@ def load_principal(session: Session, email: str) -> Principal | None:
     if admin_agency_id is None:
         return None
     return Principal(user.email, Role.AGENCY_ADMIN, agency_id=admin_agency_id)
+
+
+def agency_column(query: Select):
+    """The one column of an `agency_ids` subquery, to narrow it further."""
+    return query.selected_columns[0]

@@ -6,7 +6,7 @@ resolver hands it to a worker thread with `run`: the event loop never blocks on 
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 from strawberry.dataloader import DataLoader
@@ -36,6 +36,7 @@ class Loaders:
         self.principal = principal
         self.agency = DataLoader(load_fn=partial(self._by_key, roster.agencies_by_id))
         self.agent = DataLoader(load_fn=partial(self._by_key, roster.agents_by_id))
+        self.agent_by_npn = DataLoader(load_fn=partial(self._by_key, roster.agents_by_npn))
         self.sub_agencies = DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
         self._direct_agents: dict[int, DataLoader] = {}
 
@@ -59,10 +60,19 @@ def _direct_agents(session, principal, ids, *, first):
     return roster.direct_agents(session, principal, ids, first)
 
 
+class JobQueue(Protocol):
+    """How the API wakes a worker for a committed job (the server provides it)."""
+
+    def send_report(self, report: Any) -> None: ...
+
+
 class Context:
-    def __init__(self, request: Any, response: Any, principal: Principal | None) -> None:
+    def __init__(
+        self, request: Any, response: Any, principal: Principal | None, queue: JobQueue
+    ) -> None:
         self.request = request
         self.response = response
+        self.queue = queue
         self._principal = principal
         self.connection_params: dict | None = None  # set by the WebSocket handshake
         self.loaders: Loaders | None = Loaders(principal) if principal else None

@@ -1,14 +1,14 @@
-"""Every error leaves with `extensions.code` (operations.md). Our own typed errors pass through
+"""Every error leaves with `extensions.code` (operations.md): DownlineSchema shapes every result
+it returns, executed, refused before execution, or streamed. Our own typed errors pass through
 with their message (and `field` for BAD_USER_INPUT); GraphQL's own parse, validation and input
 coercion errors become BAD_USER_INPUT; anything else is masked as INTERNAL with a reference that
 the log carries beside the full traceback. No stack, no SQL ever reaches the caller."""
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from downline.core.errors import DownlineError
 
@@ -44,10 +44,11 @@ def shape_all(result) -> None:
         result.errors = [shape(e) for e in result.errors]
 
 
-class ShapeErrors(SchemaExtension):
-    """Shapes the errors of an executed operation. Strawberry returns parse errors without
-    finishing this hook, so the HTTP view calls `shape_all` once more on what it sends."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        shape_all(self.execution_context.result)
+async def shaped_stream(source: AsyncGenerator) -> AsyncGenerator:
+    """Each result of a subscription, shaped; closing it closes the source."""
+    try:
+        async for result in source:
+            shape_all(result)
+            yield result
+    finally:
+        await source.aclose()

@@ -5,23 +5,21 @@ from strawberry.types import Info
 
 from downline.core import clients, leads, models, nodes, roster
 from downline.core.errors import BadUserInput
-from downline.core.paging import count, fetch_page
 from downline.schema.book import Client, ClientFilterInput, Lead, LeadFilterInput
 from downline.schema.context import run
 from downline.schema.hierarchy import Agency, Agent, Role, Viewer, agents_connection
-from downline.schema.relay import Connection, Node, connection
+from downline.schema.production import Policy
+from downline.schema.relay import Connection, Node, list_connection
+from downline.schema.reports import CarrierReport
 
 TO_TYPE = {
     models.Agency: Agency.from_row,
     models.Agent: Agent.from_row,
     models.Client: Client.from_row,
     models.Lead: Lead.from_row,
+    models.Policy: Policy.from_row,
+    models.CarrierReport: CarrierReport.from_row,
 }
-
-
-async def list_connection(query, keys, convert, first: int, after: str | None) -> Connection:
-    page = await run(fetch_page, query, keys, first, after)
-    return connection(page, convert, lambda: run(count, query))
 
 
 @strawberry.type

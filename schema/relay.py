@@ -5,7 +5,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from downline.core.paging import Page
+from downline.core.paging import Page, count, fetch_page
+from downline.schema.context import run
 
 T = TypeVar("T")
 
@@ -52,3 +53,9 @@ def connection(page: Page, convert: Callable, total: Callable[[], Awaitable[int]
 
 async def known(value: int) -> int:
     return value
+
+
+async def list_connection(query, keys, convert, first: int | None, after: str | None) -> Connection:
+    """A page of a scoped list query, its total counted only if asked for."""
+    page = await run(fetch_page, query, keys, first, after)
+    return connection(page, convert, lambda: run(count, query))

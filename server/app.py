@@ -12,6 +12,8 @@ from downline.core import db
 from downline.core.config import get_settings
 from downline.schema import make_schema
 from downline.server import metrics
+from downline.server.actors import DramatiqQueue
+from downline.server.embedded import embedded_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
 
@@ -39,10 +41,12 @@ def create_app() -> Starlette:
     configure_logging(settings.production)
     view = DownlineGraphQL(
         make_schema(production=settings.production, extra_extensions=[metrics.OperationMetrics]),
+        DramatiqQueue(),
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
+        multipart_uploads_enabled=True,
     )
-    graphql = Authenticated(view)
+    graphql = Authenticated(view, max_body_bytes=settings.max_upload_mb * 1024 * 1024)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
@@ -50,4 +54,4 @@ def create_app() -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=embedded_workers(settings))

@@ -1,6 +1,7 @@
 """The `downline` command (operations.md). Each command is a thin edge over core."""
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -143,6 +144,34 @@ def load(directory: str = typer.Argument(..., metavar="DIR")) -> None:
         typer.echo(str(line))
     if not report.ok:
         fail(f"{len(report.rejections)} record(s) rejected")
+
+
+@app.command()
+def carriers() -> None:
+    """List the carrier plugins: built-in and installed, and any that are broken."""
+    from downline.core import plugins
+
+    for parser in plugins.installed_parsers().values():
+        products = ", ".join(parser.product_types)
+        typer.echo(f"{parser.key:<22} {parser.name:<34} {products}")
+    for broken in plugins.broken_plugins(plugins.installed()):
+        typer.echo(f"BROKEN {broken.name}: {broken.reason}")
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    carrier: str = typer.Option(None, help="the carrier's key (default: recognise the file)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD statuses are inferred for"),
+    as_user: str = typer.Option(None, "--as", help="apply this user's rules (its book only)"),
+) -> None:
+    """Ingest one carrier report now, with a progress bar; print what it did.
+    Exit 1 when the file is rejected as a whole."""
+    from downline.server.ingest_cli import run_ingest
+
+    report = run_ingest(file, carrier, as_of, as_user)
+    if report.status != "SUCCEEDED":
+        fail("the file was rejected as a whole: nothing was loaded")
 
 
 def main() -> None:

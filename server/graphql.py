@@ -11,19 +11,18 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
-from downline.schema.context import Context
-from downline.schema.errors import shape_all
+from downline.schema.context import Context, JobQueue
 from downline.server.auth import AuthError, authenticate
 
 
 class DownlineGraphQL(GraphQL):
+    def __init__(self, schema, queue: JobQueue, **options) -> None:
+        super().__init__(schema, **options)
+        self.queue = queue
+
     async def get_context(self, request, response) -> Context:
         principal = request.scope.get("state", {}).get("principal")
-        return Context(request, response, principal)
-
-    async def process_result(self, request, result):
-        shape_all(result)
-        return await super().process_result(request, result)
+        return Context(request, response, principal, self.queue)
 
     async def on_ws_connect(self, context: Context):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
@@ -38,12 +37,25 @@ class DownlineGraphQL(GraphQL):
 class Authenticated:
     """ASGI wrapper: POST requests must carry a valid bearer token (GET serves GraphiQL)."""
 
-    def __init__(self, view: DownlineGraphQL) -> None:
+    def __init__(self, view: DownlineGraphQL, max_body_bytes: int) -> None:
         self.view = view
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             request = Request(scope, receive)
+            if _too_large(request, self.max_body_bytes):
+                limit = self.max_body_bytes // (1024 * 1024)
+                body = {
+                    "errors": [
+                        {
+                            "message": f"the request is larger than {limit} MB",
+                            "extensions": {"code": "BAD_USER_INPUT", "field": "file"},
+                        }
+                    ]
+                }
+                await JSONResponse(body, status_code=413)(scope, receive, send)
+                return
             try:
                 principal = await authenticate(request.headers.get("authorization"))
             except AuthError as exc:
@@ -54,3 +66,11 @@ class Authenticated:
                 return
             scope.setdefault("state", {})["principal"] = principal
         await self.view(scope, receive, send)
+
+
+def _too_large(request: Request, limit: int) -> bool:
+    """Uploads must say their size up front; anything over the limit is refused unread."""
+    length = request.headers.get("content-length")
+    if length is None:
+        return request.headers.get("content-type", "").startswith("multipart/")
+    return not length.isdigit() or int(length) > limit

@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -63,6 +64,7 @@ def database(request, tmp_path_factory, migrated, monkeypatch) -> Iterator[str]:
     var_dir = tmp_path_factory.mktemp("var")
     monkeypatch.setenv("DOWNLINE_DATABASE_URL", url)
     monkeypatch.setenv("DOWNLINE_VAR_DIR", str(var_dir))
+    monkeypatch.setenv("DOWNLINE_LOAD_PLUGINS", "false")  # installed plugins only when asked
     db.reset()
     if url not in migrated:
         migrate.upgrade()
@@ -309,3 +311,70 @@ def book(api, load_book) -> dict:
     report = load_book(BOOK)
     assert not report.rejections, report.rejections
     return BOOK
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = FIXTURES / "carriers"
+
+# Agents holding the sample NPNs 18000001-18000004; 18000005-18000007 match no agent.
+PRODUCTION_BOOK = {
+    "agencies": [
+        {"id": "top", "name": "Top Agency", "parent_id": None},
+        {"id": "east", "name": "East", "parent_id": "top"},
+        {"id": "other", "name": "Other Agency", "parent_id": None},
+    ],
+    "agents": [
+        {
+            "id": "n1",
+            "name": "Nora One",
+            "npn": "18000001",
+            "email": "n1@t.test",
+            "agency_id": "top",
+        },
+        {
+            "id": "n2",
+            "name": "Ned Two",
+            "npn": "18000002",
+            "email": "n2@t.test",
+            "agency_id": "east",
+        },
+        {
+            "id": "n3",
+            "name": "Nia Three",
+            "npn": "18000003",
+            "email": "n3@t.test",
+            "agency_id": "east",
+        },
+        {
+            "id": "n4",
+            "name": "Nat Four",
+            "npn": "18000004",
+            "email": "n4@t.test",
+            "agency_id": "other",
+        },
+    ],
+    "users": [
+        {"email": "admin@top.test", "role": "agency_admin", "agency_id": "top"},
+        {"email": "admin@east.test", "role": "agency_admin", "agency_id": "east"},
+        {"email": "admin@other.test", "role": "agency_admin", "agency_id": "other"},
+        {"email": "n2@t.test", "role": "agent", "agent_id": "n2"},
+    ],
+}
+
+
+@pytest.fixture
+def production_book(api, load_book) -> dict:
+    report = load_book(PRODUCTION_BOOK)
+    assert not report.rejections, report.rejections
+    return PRODUCTION_BOOK
+
+
+@pytest.fixture
+def cli():
+    """Runs `downline ...` in-process (typer's runner) and returns the result."""
+    from typer.testing import CliRunner
+
+    from downline.server.cli import app
+
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])

@@ -5,17 +5,21 @@ from downline.core.models.clients import Client, ClientFollowUp, ClientVerificat
 from downline.core.models.hierarchy import Agency, AgencyClosure, Agent
 from downline.core.models.leads import Lead
 from downline.core.models.payouts import Payout
+from downline.core.models.production import CarrierReport, Policy, ReportRowError
 from downline.core.models.users import Role, User
 
 __all__ = [
     "Agency",
     "AgencyClosure",
     "Agent",
+    "CarrierReport",
     "Client",
     "ClientFollowUp",
     "ClientVerification",
     "Lead",
     "Payout",
+    "Policy",
+    "ReportRowError",
     "Role",
     "User",
     "utcnow",

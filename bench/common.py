@@ -1,0 +1,326 @@
+"""Shared by the benchmarks: the PostgreSQL benchmark database and its demo book, timing,
+percentiles, RSS and the one-line verdict every benchmark ends with.
+
+The database is `DOWNLINE_BENCH_DATABASE_URL` (default: `downline_bench` on 127.0.0.1:5432),
+created when missing. A demo book is generated into it once and reused by every later run that
+asks for the same size: a `bench_book` table records the shape of the book that was fully
+written. Asking for another size wipes the database (it is the benchmarks' own) and writes that
+one, and so does any change to the migrations (the marker keeps their hash): the book's schema
+is always what the migrations make from scratch. `DOWNLINE_BENCH_CLIENTS` sets the default size
+(1,000,000 clients).
+
+Import this module before anything that reads settings: `use_bench_database()` points
+`DOWNLINE_DATABASE_URL` at the benchmark database, a temporary `DOWNLINE_VAR_DIR` and a fixed
+`DOWNLINE_SECRET_KEY` (so a server started in a subprocess accepts the tokens minted here).
+"""
+
+import hashlib
+import math
+import os
+import resource
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/downline_bench"
+URL_ENV = "DOWNLINE_BENCH_DATABASE_URL"
+CLIENTS_ENV = "DOWNLINE_BENCH_CLIENTS"
+DEFAULT_CLIENTS = 1_000_000
+REPO = Path(__file__).resolve().parent.parent
+LOCK_KEY = 0x646C_6265  # pg_advisory_lock key: one book writer at a time
+
+# The book: the `downline demo` hierarchy (12 agencies, 60 agents) whatever the number of
+# clients, so that the biggest agent of a 1M book holds ~100k clients and an agent user's page
+# 1000 exists. Leads are not benchmarked: a tenth of the clients keeps generation short.
+AGENCIES = 12
+AGENTS = 60
+SEED = 1
+
+
+def bench_url() -> str:
+    return os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def default_clients() -> int:
+    return int(os.environ.get(CLIENTS_ENV) or DEFAULT_CLIENTS)
+
+
+def use_bench_database() -> dict[str, str]:
+    """Point downline's settings at the benchmark database; returns the environment a server
+    subprocess needs (the same database, var dir and secret)."""
+    from downline.core import db
+
+    os.environ["DOWNLINE_DATABASE_URL"] = bench_url()
+    if not os.environ.get("_DOWNLINE_BENCH_VAR"):
+        os.environ["_DOWNLINE_BENCH_VAR"] = tempfile.mkdtemp(prefix="downline-bench-")
+    os.environ["DOWNLINE_VAR_DIR"] = os.environ["_DOWNLINE_BENCH_VAR"]
+    os.environ.setdefault("DOWNLINE_SECRET_KEY", secrets.token_urlsafe(48))
+    db.reset()
+    keys = ("DOWNLINE_DATABASE_URL", "DOWNLINE_VAR_DIR", "DOWNLINE_SECRET_KEY")
+    return {key: os.environ[key] for key in keys}
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE when it does not exist (through the server's `postgres` database)."""
+    parsed = make_url(url)
+    name = parsed.database
+    for admin_db in ("postgres", "template1"):
+        admin = create_engine(
+            parsed.set(database=admin_db), isolation_level="AUTOCOMMIT", pool_size=1
+        )
+        try:
+            with admin.connect() as conn:
+                found = conn.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                ).first()
+                if found is None:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                    print(f"created database {name}")
+            return
+        except Exception as exc:  # noqa: BLE001 - try the next maintenance database
+            error = exc
+        finally:
+            admin.dispose()
+    raise SystemExit(f"cannot reach PostgreSQL to create {name}: {error}")
+
+
+@dataclass(frozen=True)
+class BenchBook:
+    clients: int
+    agents: int
+    agencies: int
+    leads: int
+    seed: int
+    admin_email: str  # the top agency's admin: sees the whole book
+    agent_email: str  # the agent user of the agent holding the most clients
+    reused: bool
+    seconds: float  # generation time (0 when reused)
+
+    @property
+    def shape(self) -> str:
+        return (
+            f"{self.clients:,} clients, {self.agents} agents, {self.agencies} agencies, "
+            f"{self.leads:,} leads, seed {self.seed}"
+        )
+
+
+def ensure_book(clients: int) -> BenchBook:
+    """The benchmark database migrated and holding a demo book of `clients` clients: reused when
+    the `bench_book` marker says so, else (re)generated, vacuumed and analyzed."""
+    from downline.core import db, migrate
+    from downline.core.demo import generate
+    from downline.core.demo import names as N
+
+    url = bench_url()
+    ensure_database(url)
+    use_bench_database()
+    engine = db.get_engine()
+    if engine.dialect.name != "postgresql":
+        raise SystemExit(f"{URL_ENV} must be a PostgreSQL URL, got {url}")
+    leads = clients // 10
+    wanted = (clients, AGENTS, AGENCIES, leads, SEED, migrations_hash())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        try:
+            marker = _marker(engine)
+            if marker is not None and tuple(marker[:6]) == wanted and _count(engine) == clients:
+                return BenchBook(*wanted[:5], N.ADMIN_EMAIL, marker[6], reused=True, seconds=0.0)
+            if marker is not None and tuple(marker[:5]) == wanted[:5]:
+                print("the migrations changed since the benchmark book was written")
+            print(f"generating the benchmark book ({clients:,} clients) into {_safe(url)} ...")
+            _wipe(engine)
+            migrate.upgrade()
+            started = time.perf_counter()
+            with _progress() as progress:
+                generate(
+                    engine,
+                    agencies=AGENCIES,
+                    agents=AGENTS,
+                    clients=clients,
+                    leads=leads,
+                    seed=SEED,
+                    progress=progress,
+                )
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            seconds = time.perf_counter() - started
+            agent_email = _biggest_agent_user(engine)
+            _write_marker(engine, (*wanted, agent_email, seconds))
+            print(f"book written, vacuumed and analyzed in {seconds:.0f}s")
+            book = BenchBook(*wanted[:5], N.ADMIN_EMAIL, agent_email, reused=False, seconds=seconds)
+            return book
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+
+
+def migrations_hash() -> str:
+    """sha256 of the migration scripts: a changed or added migration means a fresh book."""
+    from downline.core.migrate import HERE
+
+    digest = hashlib.sha256()
+    for path in sorted((HERE / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _marker(engine) -> tuple | None:
+    """(clients, agents, agencies, leads, seed, migrations, agent_email) of the written book."""
+    columns = ("clients", "agents", "agencies", "leads", "seed", "migrations", "agent_email")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('public.bench_book')")).scalar() is None:
+            return None
+        row = conn.execute(text("SELECT * FROM bench_book LIMIT 1")).mappings().first()
+    return None if row is None else tuple(row.get(c) for c in columns)
+
+
+def _count(engine) -> int:
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('public.client')")).scalar() is None:
+            return -1
+        return conn.execute(text("SELECT count(*) FROM client")).scalar_one()
+
+
+def _wipe(engine) -> None:
+    """Drop everything in the benchmark database's public schema (it is ours alone)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+def _biggest_agent_user(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                'SELECT u.email FROM "user" u JOIN ('
+                "  SELECT agent_id, count(*) AS n FROM client GROUP BY agent_id"
+                ") c ON c.agent_id = u.agent_id ORDER BY c.n DESC, u.email LIMIT 1"
+            )
+        ).scalar_one()
+
+
+def _write_marker(engine, row: tuple) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE bench_book (clients int, agents int, agencies int, leads int, seed int, "
+            "migrations text, agent_email text, seconds float, "
+            "written_at timestamptz DEFAULT now())"
+        )
+        conn.execute(
+            text(
+                "INSERT INTO bench_book (clients, agents, agencies, leads, seed, migrations, "
+                "agent_email, seconds) VALUES (:c, :a, :g, :l, :s, :m, :e, :t)"
+            ),
+            dict(zip(("c", "a", "g", "l", "s", "m", "e", "t"), row, strict=True)),
+        )
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich bar on a terminal; otherwise a line per stage and per tenth of it."""
+    if sys.stderr.isatty():
+        from downline.core.demo.console import progress_bar
+
+        with progress_bar(True) as bar:
+            yield bar
+        return
+    shown: dict[str, int] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        tenth = 10 if total == 0 else done * 10 // total
+        if shown.get(stage, -1) < tenth:
+            shown[stage] = tenth
+            print(f"  {stage}: {done:,}/{total:,}", flush=True)
+
+    yield report
+
+
+def mint_token(email: str) -> str:
+    from downline.core import tokens
+    from downline.core.config import get_settings
+
+    return tokens.mint(get_settings(), email)
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0..100), linear between the closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+class Stopwatch:
+    """`with sw: ...` adds one elapsed duration (seconds) to `sw.times`."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def __enter__(self) -> "Stopwatch":
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.times.append(time.perf_counter() - self._start)
+
+    def ms(self, p: float = 50) -> float:
+        return percentile(self.times, p) * 1000
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (default: this one) in MiB, from /proc; this process's peak
+    when /proc is missing."""
+    try:
+        status = Path(f"/proc/{pid or 'self'}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def header(title: str, *lines: str) -> None:
+    print()
+    print(f"== {title} ".ljust(78, "="))
+    for line in lines:
+        print(f"   {line}")
+    sys.stdout.flush()
+
+
+def verdict(name: str, *parts: tuple[str, str, bool]) -> str:
+    """The one summary line a benchmark ends with, from (figure, target, met) parts, e.g.
+    `keyset: page1000/page1 = 1.05 (target <= 1.2) OK`; MISSED when any target is missed."""
+    figures = ", ".join(f"{figure} (target {target})" for figure, target, _ in parts)
+    line = f"{name}: {figures} {'OK' if all(ok for *_, ok in parts) else 'MISSED'}"
+    print(line, flush=True)
+    return line

@@ -1,0 +1,176 @@
+"""Uploading a carrier report over GraphQL multipart: it is stored, queued, run by the
+in-process Dramatiq worker, followed live over a WebSocket subscription, and listed in the
+history of those who may see it."""
+
+import json
+import time
+from pathlib import Path
+
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
+UPLOAD = "mutation($file: Upload!, $carrier: String, $asOf: Date) { uploadCarrierReport(file: $file, carrier: $carrier, asOf: $asOf) { id status filename carrier } }"
+REPORT = "query($id: ID!) { node(id: $id) { ... on CarrierReport { status carrier rowsRead rowsInserted rowsRejected unmatchedNpns error errors { line message } } } }"
+
+
+def upload(api, email, path: Path, name: str | None = None, **variables):
+    operations = {"query": UPLOAD, "variables": {"file": None, **variables}}
+    response = api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (name or path.name, path.read_bytes(), "text/csv")},
+        headers={"Authorization": f"Bearer {api.token(email)}"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_done(api, email, report_id, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = api.gql(REPORT, {"id": report_id}, as_=email)["node"]
+        if report["status"] in ("SUCCEEDED", "FAILED"):
+            return report
+        time.sleep(0.05)
+    raise AssertionError(f"report {report_id} did not finish: {report}")
+
+
+def test_an_admin_uploads_and_the_worker_loads_it(api, production_book):
+    payload = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")
+    report = payload["data"]["uploadCarrierReport"]
+    assert report["status"] == "QUEUED" and report["filename"] == "humana-2026-11-24.csv"
+    done = wait_done(api, "admin@top.test", report["id"])
+    assert done["status"] == "SUCCEEDED" and done["carrier"] == "humana"
+    assert (done["rowsRead"], done["rowsInserted"], done["rowsRejected"]) == (12, 10, 2)
+    assert done["errors"] == [
+        {"line": 5, "message": "line 5: NPN 18000004 is outside your book"},
+        {"line": 12, "message": "line 12: NPN 18000004 is outside your book"},
+    ]
+    assert done["unmatchedNpns"] == ["18000005", "18000006", "18000007"]
+    total = api.gql("{ production { totalCount } }", as_="admin@top.test")["production"][
+        "totalCount"
+    ]
+    assert total == 10  # 6 of its agents' policies + 4 unmatched ones it now owns
+
+
+def test_a_wrong_file_fails_with_a_message_and_changes_nothing(api, production_book):
+    payload = upload(api, "admin@top.test", SAMPLES / "aetna-2026-11-24.csv", carrier="humana")
+    done = wait_done(api, "admin@top.test", payload["data"]["uploadCarrierReport"]["id"])
+    assert done["status"] == "FAILED" and "missing required column" in done["error"]
+    assert (
+        api.gql("{ production { totalCount } }", as_="admin@top.test")["production"]["totalCount"]
+        == 0
+    )
+
+
+def test_an_unknown_carrier_is_bad_user_input(api, production_book):
+    payload = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", carrier="acme")
+    assert payload["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "carrier"}
+    assert (
+        api.gql("{ carrierReports { totalCount } }", as_="admin@top.test")["carrierReports"][
+            "totalCount"
+        ]
+        == 0
+    )
+
+
+def test_reports_are_seen_by_the_uploader_and_admins_above(api, production_book):
+    mine = upload(api, "n2@t.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")["data"][
+        "uploadCarrierReport"
+    ]["id"]
+    wait_done(api, "n2@t.test", mine)
+    theirs = upload(api, "admin@top.test", SAMPLES / "aetna-2026-11-24.csv", asOf="2026-11-24")[
+        "data"
+    ]["uploadCarrierReport"]["id"]
+    wait_done(api, "admin@top.test", theirs)
+    history = "{ carrierReports { totalCount edges { node { id } } } }"
+
+    def seen(email):
+        return [e["node"]["id"] for e in api.gql(history, as_=email)["carrierReports"]["edges"]]
+
+    assert seen("admin@top.test") == [theirs, mine]  # newest first
+    assert seen("admin@east.test") == [mine]
+    assert seen("n2@t.test") == [mine]
+    assert seen("admin@other.test") == []
+    assert api.gql(REPORT, {"id": theirs}, as_="admin@east.test")["node"] is None
+
+
+def test_upload_over_the_size_limit_is_413(api, production_book, monkeypatch, tmp_path):
+    from starlette.testclient import TestClient
+
+    from downline.core.config import get_settings
+    from downline.server.app import create_app
+
+    monkeypatch.setenv("DOWNLINE_MAX_UPLOAD_MB", "1")
+    get_settings.cache_clear()
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * (1024 * 1024 + 10))
+    with TestClient(create_app()) as client:
+        response = client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps({"query": UPLOAD, "variables": {"file": None}}),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": ("big.csv", big.read_bytes(), "text/csv")},
+            headers={"Authorization": f"Bearer {api.token('admin@top.test')}"},
+        )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.json()["errors"][0]["message"]
+
+
+def subscribe(ws, token: str, report_id: str):
+    ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    assert ws.receive_json()["type"] == "connection_ack"
+    query = "subscription($id: ID!) { carrierReportUpdates(id: $id) { status rowsRead } }"
+    ws.send_json(
+        {
+            "id": "s",
+            "type": "subscribe",
+            "payload": {"query": query, "variables": {"id": report_id}},
+        }
+    )
+
+
+def test_subscription_sends_current_state_then_changes_then_completes(api, production_book):
+    report_id = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")[
+        "data"
+    ]["uploadCarrierReport"]["id"]
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, api.token("admin@top.test"), report_id)
+        statuses = []
+        while True:
+            message = ws.receive_json()
+            if message["type"] == "complete":
+                break
+            assert message["type"] == "next", message
+            statuses.append(message["payload"]["data"]["carrierReportUpdates"]["status"])
+    assert statuses[-1] == "SUCCEEDED"
+    assert statuses == sorted(statuses, key=["QUEUED", "PROCESSING", "SUCCEEDED"].index)
+
+
+def test_subscription_to_a_finished_report_sends_it_and_completes(api, production_book):
+    report_id = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")[
+        "data"
+    ]["uploadCarrierReport"]["id"]
+    wait_done(api, "admin@top.test", report_id)
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, api.token("admin@top.test"), report_id)
+        first = ws.receive_json()
+        assert first["payload"]["data"]["carrierReportUpdates"] == {
+            "status": "SUCCEEDED",
+            "rowsRead": 12,
+        }
+        assert ws.receive_json()["type"] == "complete"
+
+
+def test_subscription_to_a_foreign_report_is_not_found(api, production_book):
+    report_id = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")[
+        "data"
+    ]["uploadCarrierReport"]["id"]
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, api.token("admin@other.test"), report_id)
+        message = ws.receive_json()
+        print("MSG", message)
+        assert ws.receive_json()["type"] == "complete"
+    assert message["type"] == "next"
+    assert message["payload"]["data"] is None
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
