@@ -2,13 +2,15 @@
 
 import logging
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from downline.core import db
+from downline.core import db, events
 from downline.core.config import get_settings
 from downline.schema import make_schema
 from downline.server import metrics
@@ -24,13 +26,40 @@ async def healthz(_: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+def _database() -> None:
+    with db.get_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _broker() -> None:
+    from downline.server.broker import broker
+
+    if hasattr(broker, "client"):  # Redis
+        broker.client.ping()
+    elif hasattr(broker, "connection"):  # RabbitMQ: opening the channel is the check
+        broker.connection  # noqa: B018
+
+
+def _checks() -> dict:
+    settings = get_settings()
+    checks = {"database": _database}
+    if settings.broker_url:
+        checks["broker"] = _broker
+    if settings.redis_url:
+        checks["event bus"] = events.get_bus().ping
+    return checks
+
+
 async def readyz(_: Request) -> Response:
+    """200 when the database (and the broker and event bus, if configured) answer; 503 naming
+    what is down otherwise."""
     down = {}
-    try:
-        with db.get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said in the body
-        down["database"] = type(exc).__name__
+    for name, check in _checks().items():
+        try:
+            with anyio.fail_after(5):
+                await anyio.to_thread.run_sync(check, abandon_on_cancel=True)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said in the body
+            down[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
     if down:
         return JSONResponse({"ready": False, "down": down}, status_code=503)
     return JSONResponse({"ready": True})

@@ -51,10 +51,25 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = typer.Option(1, help="API processes"),
+    workers_in_process: bool = typer.Option(
+        None,
+        "--workers-in-process/--no-workers-in-process",
+        help="run the export/ingest workers inside this process (default: when no broker)",
+    ),
 ) -> None:
     """Serve the API (GraphiQL at /graphql outside production)."""
+    import os
+
     import uvicorn
 
+    settings = get_settings()
+    if workers > 1 and not (settings.broker_url and settings.redis_url):
+        fail(
+            "--workers above 1 needs DOWNLINE_BROKER_URL and DOWNLINE_REDIS_URL: in-process "
+            "jobs and events cannot cross processes"
+        )
+    if workers_in_process is not None:
+        os.environ["DOWNLINE_WORKERS_IN_PROCESS"] = "true" if workers_in_process else "false"
     if db.get_engine().dialect.name == "sqlite":
         migrations.upgrade()
     uvicorn.run(
@@ -66,6 +81,20 @@ def serve(
         ws="websockets",
         log_level="info",
     )
+
+
+@app.command()
+def worker(
+    processes: int = typer.Option(2, help="worker processes"),
+    threads: int = typer.Option(4, help="threads per process"),
+) -> None:
+    """Run Dramatiq workers on the configured broker (production)."""
+    import os
+
+    if not get_settings().broker_url:
+        fail("DOWNLINE_BROKER_URL is not set: `downline serve` runs the workers in-process")
+    args = ["dramatiq", "downline.server.actors", "--processes", str(processes)]
+    os.execvp(sys.executable, [sys.executable, "-m", *args, "--threads", str(threads)])
 
 
 @app.command()

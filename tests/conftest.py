@@ -378,3 +378,108 @@ def cli():
 
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database for the worker-path tests (the broker and the event bus)."""
+    import redis
+
+    url = os.environ.get("DOWNLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis means "not here"
+        unavailable("Redis", str(exc))
+    return url
+
+
+class LiveStack:
+    """`downline serve` and `downline worker` as real processes on a real broker."""
+
+    def __init__(self, base_url: str, env: dict, logs: Path) -> None:
+        self.base_url = base_url
+        self.env = env
+        self.logs = logs
+
+    def logs_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], env: dict, log: Path):
+    import subprocess
+
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process, sig=None) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, sig or signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except Exception:  # noqa: BLE001 - then it is killed
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_stack(database, redis_url, tmp_path) -> Iterator[LiveStack]:
+    import sys
+    import time
+
+    import httpx
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    bin_dir = Path(sys.executable).parent
+    port = _free_port()
+    env = os.environ | {
+        "DOWNLINE_DATABASE_URL": database,
+        "DOWNLINE_BROKER_URL": redis_url,
+        "DOWNLINE_REDIS_URL": redis_url,
+        "DOWNLINE_JOB_STALE_SECONDS": "5",
+    }
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    api = start(
+        [str(bin_dir / "downline"), "serve", "--port", str(port), "--no-workers-in-process"],
+        env,
+        logs / "api.log",
+    )
+    worker = start(
+        [str(bin_dir / "downline"), "worker", "--processes", "1", "--threads", "2"],
+        env,
+        logs / "worker.log",
+    )
+    stack = LiveStack(f"http://127.0.0.1:{port}", env, logs)
+    stack.worker = worker
+    stack.api = api
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{stack.base_url}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or api.poll() is not None:
+            stop(api)
+            stop(worker)
+            pytest.fail(f"the API did not become ready:\n{stack.logs_text()}")
+        time.sleep(0.2)
+    try:
+        yield stack
+    finally:
+        stop(api)
+        stop(stack.worker)
