@@ -14,11 +14,13 @@ Import this module before anything that reads settings: `use_bench_database()` p
 `DOWNLINE_SECRET_KEY` (so a server started in a subprocess accepts the tokens minted here).
 """
 
+import atexit
 import hashlib
 import math
 import os
 import resource
 import secrets
+import shutil
 import socket
 import statistics
 import sys
@@ -62,7 +64,9 @@ def use_bench_database() -> dict[str, str]:
 
     os.environ["DOWNLINE_DATABASE_URL"] = bench_url()
     if not os.environ.get("_DOWNLINE_BENCH_VAR"):
-        os.environ["_DOWNLINE_BENCH_VAR"] = tempfile.mkdtemp(prefix="downline-bench-")
+        var_dir = tempfile.mkdtemp(prefix="downline-bench-")
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
+        os.environ["_DOWNLINE_BENCH_VAR"] = var_dir
     os.environ["DOWNLINE_VAR_DIR"] = os.environ["_DOWNLINE_BENCH_VAR"]
     os.environ.setdefault("DOWNLINE_SECRET_KEY", secrets.token_urlsafe(48))
     db.reset()
@@ -324,3 +328,94 @@ def verdict(name: str, *parts: tuple[str, str, bool]) -> str:
     line = f"{name}: {figures} {'OK' if all(ok for *_, ok in parts) else 'MISSED'}"
     print(line, flush=True)
     return line
+
+
+# ---- child processes: a measured run in its own process, for its peak RSS --------------------
+
+CHILD_MARK = "@@bench-child-result "
+
+
+def peak_rss_mb(pid: int | None = None) -> float:
+    """Peak resident memory (VmHWM) of a process (default: this one) in MiB; this process's
+    ru_maxrss when /proc is missing."""
+    try:
+        status = Path(f"/proc/{pid or 'self'}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def child_result(result: dict) -> None:
+    """In a child started by `run_child`: hand `result` (JSON-able) back to the parent, with
+    this process's peak RSS so far (`peak_rss_mb`)."""
+    import json
+
+    payload = {**result, "peak_rss_mb": peak_rss_mb()}
+    print(CHILD_MARK + json.dumps(payload, default=str), flush=True)
+
+
+def run_child(args: Sequence[str], timeout: float = 1800, env: dict | None = None) -> dict:
+    """Run `python <args>` (cwd: the repo), echo its output indented, and return the dict it
+    passed to `child_result`, plus `maxrss_mb` (the kernel's peak RSS of that process alone,
+    from wait4) and `wall_s`. Raises RuntimeError when it fails or reports nothing; a child
+    still running after `timeout` seconds is killed."""
+    import json
+    import subprocess
+    import threading
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    results: list[dict] = []
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(CHILD_MARK):
+                results.append(json.loads(line[len(CHILD_MARK) :]))
+            else:
+                print(f"     | {line.rstrip()}", flush=True)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    timer = threading.Timer(timeout, lambda: proc.poll() is None and proc.kill())
+    timer.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        proc.kill()
+        raise
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(timeout=10)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0 or not results:
+        raise RuntimeError(f"child {' '.join(args)} failed (exit {proc.returncode})")
+    maxrss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return {**results[-1], "maxrss_mb": maxrss, "wall_s": wall}
+
+
+def libpq_url() -> str:
+    """The benchmark database's URL as psycopg (libpq) takes it."""
+    url = make_url(bench_url()).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def raw_connect(autocommit: bool = False):
+    """A plain psycopg connection to the benchmark database (no SQLAlchemy in between), for the
+    baselines that downline's code is measured against."""
+    import psycopg
+
+    return psycopg.connect(libpq_url(), autocommit=autocommit)

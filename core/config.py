@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     export_retention_days: int = 30
     smtp_url: str | None = None
     mail_from: str = "downline@localhost"
+    sweep_seconds: float = 30.0  # how often each API process sweeps for lost jobs
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
 

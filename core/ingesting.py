@@ -106,7 +106,10 @@ def run_report(
     try:
         principal = _uploader(report)
         parser = _parser(report, storage, parsers)
-        with storage.open(report.storage_key) as stream:
+        with (
+            jobs.heartbeating(CarrierReport, report_id),
+            storage.open(report.storage_key) as stream,
+        ):
             counts, tally = _ingest(report, parser, principal, stream, progress)
     except (FileRejected, CarrierNotRecognized, NotFound) as exc:
         message = str(exc) if str(exc).startswith(report.filename) else f"{report.filename}: {exc}"

@@ -4,13 +4,13 @@ Each table is asked in turn, through the same scope as its list."""
 from sqlalchemy import select
 from sqlmodel import Session
 
-from downline.core import ingesting, production, roster, scope
-from downline.core.models import CarrierReport, Client, Lead, Policy
+from downline.core import audit, ingesting, production, roster, scope
+from downline.core.models import AuditEvent, CarrierReport, Client, Export, Lead, Policy
 from downline.core.scope import Principal
 
 
 def find(session: Session, principal: Principal, node_id: str) -> object | None:
-    for lookup in (_agency, _agent, _client, _lead, _policy, _report):
+    for lookup in (_agency, _agent, _client, _lead, _policy, _report, _export, _audit_event):
         found = lookup(session, principal, node_id)
         if found is not None:
             return found
@@ -47,3 +47,12 @@ def _policy(session, principal, node_id):
 def _report(session, principal, node_id):
     query = ingesting.visible_reports(principal).where(CarrierReport.id == node_id)
     return session.scalars(query).first()
+
+
+def _export(session, principal, node_id):
+    query = select(Export).where(Export.id == node_id, Export.requester_email == principal.email)
+    return session.scalars(query).first()
+
+
+def _audit_event(session, principal, node_id):
+    return session.scalars(audit.visible_events(principal).where(AuditEvent.id == node_id)).first()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
@@ -27,7 +27,7 @@ DEFAULT_PAGE = 50
 class Key:
     column: InstrumentedAttribute
     descending: bool = False
-    nullable: bool = False  # NULLs sort last, whatever the direction
+    nullable: bool = False  # NULLs sort last, whatever the direction (only the first key)
     kind: type = str  # str, int, datetime or date: how the cursor value is decoded
 
     def order(self):
@@ -60,12 +60,31 @@ def fetch_page(
 ) -> Page:
     """The `first` rows of `query` (which selects one entity) after cursor `after`."""
     first = check_first(first)
-    if after is not None:
-        query = query.where(_after(keys, decode(after, keys)))
-    rows = list(session.scalars(query.order_by(*(k.order() for k in keys)).limit(first + 1)))
+    values = decode(after, keys) if after is not None else None
+    lead = keys[0]
+    if not lead.nullable:
+        rows = _rows(session, query, keys, values, first + 1)
+    else:
+        # NULLs sort last: the non-NULL rows, then the NULL tail by the other keys. Two plain
+        # range queries, each able to walk its index, instead of one OR that cannot.
+        rows = []
+        if values is None or values[0] is not None:
+            rows = _rows(session, query.where(lead.column.is_not(None)), keys, values, first + 1)
+        if len(rows) <= first:
+            in_tail = values is not None and values[0] is None
+            tail = query.where(lead.column.is_(None))
+            rows += _rows(
+                session, tail, keys[1:], values[1:] if in_tail else None, first + 1 - len(rows)
+            )
     page = rows[:first]
     cursors = [encode([getattr(row, k.column.key) for k in keys]) for row in page]
     return Page(page, cursors, has_next=len(rows) > first)
+
+
+def _rows(session: Session, query: Select, keys: Sequence[Key], values, limit: int) -> list:
+    if values is not None:
+        query = query.where(_after(keys, values))
+    return list(session.scalars(query.order_by(*(k.order() for k in keys)).limit(limit)))
 
 
 def count(session: Session, query: Select) -> int:
@@ -102,16 +121,12 @@ def _decode_value(value: Any, key: Key) -> Any:
 
 
 def _after(keys: Sequence[Key], values: Sequence[Any]):
-    """Rows strictly after `values` in the order `keys`."""
+    """Rows strictly after `values` (none of them NULL) in the order `keys`."""
     key, value = keys[0], values[0]
     column = key.column
-    if value is None:  # in the NULL tail: only equal (NULL) keys can follow
-        beyond, same = false(), column.is_(None)
-    else:
-        beyond = column < value if key.descending else column > value
-        if key.nullable:
-            beyond = or_(beyond, column.is_(None))
-        same = column == value
+    beyond = column < value if key.descending else column > value
     if len(keys) == 1:
         return beyond
-    return or_(beyond, and_(same, _after(keys[1:], values[1:])))
+    # `bound` repeats what the OR implies, so the planner can use it as an index condition.
+    bound = column <= value if key.descending else column >= value
+    return and_(bound, or_(beyond, and_(column == value, _after(keys[1:], values[1:]))))

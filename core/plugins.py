@@ -18,11 +18,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pluggy
 
+from downline.core import export_plugins
 from downline.core.config import get_settings
+from downline.core.export_plugins import ExportType
 
 PROJECT = "downline"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -32,7 +34,11 @@ log = logging.getLogger(__name__)
 
 # Packages whose `BUILTIN` list holds the built-in plugin modules. Named, not imported: core never
 # imports a plugin; the built-ins are registered the way a third-party plugin is.
-BUILTIN_PACKAGES: tuple[str, ...] = ("downline.plugins.carriers",)
+BUILTIN_PACKAGES: tuple[str, ...] = (
+    "downline.plugins.carriers",
+    "downline.plugins.exports",
+    "downline.plugins.notifications",
+)
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 SNIFF_THRESHOLD = 0.5
@@ -163,8 +169,27 @@ class CarrierHooks:
         """
 
 
-# The hookspec namespaces; export hooks (downline_export_types, downline_export_ready) join later.
-HOOKSPECS: tuple[type, ...] = (CarrierHooks,)
+class ExportHooks:
+    """Hookspecs for exports."""
+
+    @hookspec
+    def downline_export_types(self) -> list[ExportType]:
+        """Return the export types this plugin offers, one `ExportType` each.
+
+        Called once at start-up; every plugin's list is collected. Keys are unique across all
+        plugins (a duplicate is a start-up error naming both). `ExportType.query(ctx)` returns a
+        Select of the export's columns in order, limited to `ctx.scope`; core streams it, masks
+        PII columns and neutralises formulas, so the plugin never formats a cell.
+        """
+
+    @hookspec
+    def downline_export_ready(self, export: Any, link: str, recipient: str) -> None:
+        """An export succeeded: tell `recipient` (the requester's email) that its file is at
+        `link` (signed, expiring). Every implementation is called; one that raises is logged
+        and does not fail the export. The built-in one sends an email."""
+
+
+HOOKSPECS: tuple[type, ...] = (CarrierHooks, ExportHooks)
 
 
 class DownlinePluginManager(pluggy.PluginManager):
@@ -290,3 +315,24 @@ def installed() -> DownlinePluginManager:
 @functools.lru_cache
 def installed_parsers() -> dict[str, CarrierParser]:
     return carrier_parsers(installed())
+
+
+@functools.lru_cache
+def installed_export_types() -> dict[str, ExportType]:
+    """Every registered export type by key, checked (a bad or duplicate one stops start-up)."""
+    pm = installed()
+    answers = {
+        impl.plugin_name: impl.function() for impl in pm.hook.downline_export_types.get_hookimpls()
+    }
+    return dict(sorted(export_plugins.collect(answers).items()))
+
+
+def notify_export_ready(export: Any, link: str, recipient: str) -> None:
+    """Call every `downline_export_ready`; one that raises is logged, the others still run."""
+    for impl in installed().hook.downline_export_ready.get_hookimpls():
+        try:
+            impl.function(export=export, link=link, recipient=recipient)
+        except Exception:  # noqa: BLE001 - a failed notification never fails the export
+            log.exception(
+                "notification plugin %s failed for export %s", impl.plugin_name, export.id
+            )

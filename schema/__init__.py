@@ -6,31 +6,52 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions import max_aliases as alias_limit
+from strawberry.extensions import query_depth_limiter as depth_limit
 from strawberry.tools import merge_types
 
 from downline.schema.book import Client, Lead
 from downline.schema.errors import shape_all, shaped_stream
+from downline.schema.exports import (
+    AuditEvent,
+    Export,
+    ExportMutation,
+    ExportQuery,
+    ExportSubscription,
+)
 from downline.schema.hierarchy import Agency, Agent
 from downline.schema.mutation import Mutation
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.query import Query
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
 
-QueryRoot = merge_types("Query", (Query, ProductionQuery, ReportQuery))
-MutationRoot = merge_types("Mutation", (Mutation, ReportMutation))
-SubscriptionRoot = merge_types("Subscription", (ReportSubscription,))
+QueryRoot = merge_types("Query", (Query, ProductionQuery, ReportQuery, ExportQuery))
+MutationRoot = merge_types("Mutation", (Mutation, ExportMutation, ReportMutation))
+SubscriptionRoot = merge_types("Subscription", (ExportSubscription, ReportSubscription))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 100
 MAX_TOKENS = 5000
+
+
+# The limits' validation rules are built once: a rule class made per request would be a new
+# validation-cache key every time, and every request would be validated anew.
+DEPTH_RULE = depth_limit.create_validator(MAX_DEPTH, None, None)
+ALIAS_RULE = alias_limit.create_validator(MAX_ALIASES)
+
+
+class Limits(AddValidationRules):
+    """Depth and alias limits (OWASP's GraphQL cheat sheet)."""
+
+    def __init__(self) -> None:
+        super().__init__([DEPTH_RULE, ALIAS_RULE])
 
 
 class FreshLoaders(SchemaExtension):
@@ -71,8 +92,7 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
         # Factories, not instances: a fresh extension per request (the caches live at module level).
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=256),
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        Limits,
         partial(ValidationCache, maxsize=256),
         FreshLoaders,
     ]
@@ -82,7 +102,7 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
         query=QueryRoot,
         mutation=MutationRoot,
         subscription=SubscriptionRoot,
-        types=[Agency, Agent, Client, Lead, Policy, CarrierReport],
+        types=[Agency, Agent, Client, Lead, Policy, CarrierReport, Export, AuditEvent],
         extensions=extensions,
     )
 

@@ -65,6 +65,8 @@ class JobQueue(Protocol):
 
     def send_report(self, report: Any) -> None: ...
 
+    def send_export(self, export: Any) -> None: ...
+
 
 class Context:
     def __init__(

@@ -7,6 +7,7 @@ from downline.core import clients, leads, models, nodes, roster
 from downline.core.errors import BadUserInput
 from downline.schema.book import Client, ClientFilterInput, Lead, LeadFilterInput
 from downline.schema.context import run
+from downline.schema.exports import AuditEvent, Export
 from downline.schema.hierarchy import Agency, Agent, Role, Viewer, agents_connection
 from downline.schema.production import Policy
 from downline.schema.relay import Connection, Node, list_connection
@@ -19,6 +20,8 @@ TO_TYPE = {
     models.Lead: Lead.from_row,
     models.Policy: Policy.from_row,
     models.CarrierReport: CarrierReport.from_row,
+    models.Export: Export.from_row,
+    models.AuditEvent: AuditEvent.from_row,
 }
 
 

@@ -6,9 +6,9 @@ import logging
 
 import dramatiq
 
-from downline.core import events, ingesting, plugins
+from downline.core import events, exporting, ingesting, plugins
 from downline.core.config import get_settings
-from downline.core.models import CarrierReport
+from downline.core.models import CarrierReport, Export
 from downline.core.storage import get_storage
 from downline.server.broker import broker  # noqa: F401  (binds the actors below to it)
 
@@ -34,16 +34,41 @@ def ingest_report(report_id: str) -> None:
     )
 
 
+@dramatiq.actor(
+    queue_name=QUEUE,
+    max_retries=3,
+    min_backoff=1000,
+    time_limit=2 * 3600 * 1000,
+    on_retry_exhausted="export_gave_up",
+)
+def build_export(export_id: str) -> None:
+    exporting.run_export(
+        export_id,
+        get_storage(get_settings()),
+        plugins.installed_export_types(),
+        progress=_publish("export"),
+    )
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def export_gave_up(message_data: dict, _retry_info: dict) -> None:
+    """Retries of a transient failure ran out: the export fails, saying so."""
+    exporting.give_up(message_data["args"][0])
+
+
 class DramatiqQueue:
     """The API's way to wake workers (schema.context.JobQueue). Called after the job's row is
     committed; a broker that is down leaves the row QUEUED for the sweep to send again, and the
     request still succeeds."""
 
     def send_report(self, report: CarrierReport) -> None:
-        _send(ingest_report, report.id)
+        send(ingest_report, report.id)
+
+    def send_export(self, export: Export) -> None:
+        send(build_export, export.id)
 
 
-def _send(actor: dramatiq.Actor, job_id: str) -> None:
+def send(actor: dramatiq.Actor, job_id: str) -> None:
     try:
         actor.send(job_id)
     except Exception:  # noqa: BLE001 - the row is the truth; the message only wakes a worker

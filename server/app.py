@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from downline.core import db, events
+from downline.core import db, events, plugins
 from downline.core.config import get_settings
 from downline.schema import make_schema
-from downline.server import metrics
+from downline.server import downloads, metrics
 from downline.server.actors import DramatiqQueue
-from downline.server.embedded import embedded_workers
+from downline.server.embedded import background
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
 
@@ -68,6 +68,9 @@ async def readyz(_: Request) -> Response:
 def create_app() -> Starlette:
     settings = get_settings()
     configure_logging(settings.production)
+    # Every plugin is checked now: a broken or duplicate one is a start-up error, not a 500 later.
+    plugins.installed_parsers()
+    plugins.installed_export_types()
     view = DownlineGraphQL(
         make_schema(production=settings.production, extra_extensions=[metrics.OperationMetrics]),
         DramatiqQueue(),
@@ -79,8 +82,9 @@ def create_app() -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
+        Route("/exports/{export_id}/download", downloads.download),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
     ]
-    return Starlette(routes=routes, lifespan=embedded_workers(settings))
+    return Starlette(routes=routes, lifespan=background(settings))

@@ -103,13 +103,13 @@ def demo(
     agents: int = typer.Option(60, min=1, help="agents, each with an agent user"),
     clients: int = typer.Option(3000, min=0, help="clients, with follow-ups, DMIs, SVIs, EAP"),
     leads: int = typer.Option(1500, min=0, help="leads"),
+    policies: int = typer.Option(5000, min=0, help="carrier policies on the agents' NPNs"),
     seed: int = typer.Option(1, help="the same seed gives the same book"),
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if a book exists"),
 ) -> None:
-    """Generate a realistic demo book (agencies, agents, users, clients, leads, payouts) into an
-    empty database. Deterministic for a seed; dates are relative to today. Prints a token for
-    the demo admin, sub-agency admin and agent. Policies come with carrier production and are
-    not generated."""
+    """Generate a realistic demo book (agencies, agents, users, clients, leads, carrier policies,
+    payouts) into an empty database. Deterministic for a seed; dates are relative to today.
+    Prints a token for the demo admin, sub-agency admin and agent."""
     from downline.core import demo as book
     from downline.core import tokens
     from downline.core.demo.console import describe, progress_bar
@@ -124,6 +124,7 @@ def demo(
                 agents=agents,
                 clients=clients,
                 leads=leads,
+                policies=policies,
                 seed=seed,
                 progress=progress,
             )
@@ -175,12 +176,42 @@ def load(directory: str = typer.Argument(..., metavar="DIR")) -> None:
         fail(f"{len(report.rejections)} record(s) rejected")
 
 
+@app.command("export")
+def export_command(
+    type_key: str = typer.Argument(..., metavar="TYPE"),
+    as_user: str = typer.Option(..., "--as", help="run as this user (its scope and rules)"),
+    param: list[str] = typer.Option(None, "--param", help="NAME=VALUE (VALUE as JSON or text)"),
+    output: str = typer.Option(None, "-o", "--output", help="file to write (- for stdout)"),
+) -> None:
+    """Run one export now as a user and write the CSV."""
+    from downline.server.export_cli import run_export_now
+
+    run_export_now(type_key, as_user, param or [], output)
+
+
+@app.command()
+def sweep() -> None:
+    """Send lost or stalled jobs again and delete expired export files (API processes also do
+    this every DOWNLINE_SWEEP_SECONDS)."""
+    from downline.server.sweeper import sweep_once
+
+    swept = sweep_once()
+    typer.echo(
+        f"sent {len(swept.exports)} export(s) and {len(swept.reports)} report(s) again; "
+        f"deleted {swept.files_deleted} expired export file(s)"
+    )
+
+
 @app.command()
 def carriers() -> None:
     """List the carrier plugins: built-in and installed, and any that are broken."""
     from downline.core import plugins
 
-    for parser in plugins.installed_parsers().values():
+    try:
+        parsers = plugins.installed_parsers()
+    except plugins.PluginConflict as exc:
+        fail(str(exc))
+    for parser in parsers.values():
         products = ", ".join(parser.product_types)
         typer.echo(f"{parser.key:<22} {parser.name:<34} {products}")
     for broken in plugins.broken_plugins(plugins.installed()):

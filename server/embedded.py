@@ -1,6 +1,8 @@
-"""Embedded mode: a real Dramatiq worker on the in-memory broker, inside the API process, for
-as long as the app runs. With a broker configured, `downline worker` processes do the work."""
+"""What runs beside the API for as long as the app runs: the sweep, always; and in embedded
+mode a real Dramatiq worker on the in-memory broker. With a broker configured, `downline
+worker` processes do the work instead."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -8,6 +10,7 @@ from dramatiq import Worker
 
 from downline.core.config import Settings
 from downline.server import broker as process_broker
+from downline.server.sweeper import sweep_forever
 
 WORKER_THREADS = 2
 
@@ -18,17 +21,21 @@ def should_run_workers(settings: Settings) -> bool:
     return settings.workers_in_process
 
 
-def embedded_workers(settings: Settings) -> Callable:
+def background(settings: Settings) -> Callable:
     @asynccontextmanager
     async def lifespan(_app) -> AsyncIterator[None]:
-        if not should_run_workers(settings):
-            yield
-            return
-        worker = Worker(process_broker.broker, worker_threads=WORKER_THREADS, worker_timeout=100)
-        worker.start()
+        sweeper = asyncio.create_task(sweep_forever(settings.sweep_seconds))
+        worker = None
+        if should_run_workers(settings):
+            worker = Worker(
+                process_broker.broker, worker_threads=WORKER_THREADS, worker_timeout=100
+            )
+            worker.start()
         try:
             yield
         finally:
-            worker.stop(timeout=30_000)
+            sweeper.cancel()
+            if worker is not None:
+                worker.stop(timeout=30_000)
 
     return lifespan

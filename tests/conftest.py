@@ -404,6 +404,15 @@ class LiveStack:
     def logs_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
+    def start_worker(self) -> None:
+        self.worker = start(self.worker_command, self.env, self.logs / "worker.log")
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker and its processes: no clean-up, no hand-back."""
+        import signal
+
+        stop(self.worker, signal.SIGKILL)
+
 
 def _free_port() -> int:
     import socket
@@ -450,6 +459,7 @@ def live_stack(database, redis_url, tmp_path) -> Iterator[LiveStack]:
         "DOWNLINE_BROKER_URL": redis_url,
         "DOWNLINE_REDIS_URL": redis_url,
         "DOWNLINE_JOB_STALE_SECONDS": "5",
+        "DOWNLINE_SWEEP_SECONDS": "1",
     }
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -458,13 +468,16 @@ def live_stack(database, redis_url, tmp_path) -> Iterator[LiveStack]:
         env,
         logs / "api.log",
     )
-    worker = start(
-        [str(bin_dir / "downline"), "worker", "--processes", "1", "--threads", "2"],
-        env,
-        logs / "worker.log",
-    )
     stack = LiveStack(f"http://127.0.0.1:{port}", env, logs)
-    stack.worker = worker
+    stack.worker_command = [
+        str(bin_dir / "downline"),
+        "worker",
+        "--processes",
+        "1",
+        "--threads",
+        "2",
+    ]
+    stack.start_worker()
     stack.api = api
     deadline = time.monotonic() + 60
     while True:
@@ -475,7 +488,7 @@ def live_stack(database, redis_url, tmp_path) -> Iterator[LiveStack]:
             pass
         if time.monotonic() > deadline or api.poll() is not None:
             stop(api)
-            stop(worker)
+            stop(stack.worker)
             pytest.fail(f"the API did not become ready:\n{stack.logs_text()}")
         time.sleep(0.2)
     try:

@@ -1,6 +1,6 @@
-"""Writing the demo book: chunks of plain dicts through Core `insert(table)` executemany (batched
-multi-row INSERTs on PostgreSQL), a commit per chunk, so a million clients take minutes and memory
-stays flat. Nothing goes through ORM objects."""
+"""Writing the demo book: chunks of plain dicts through Core `insert(table)` executemany (pipelined
+INSERTs with psycopg 3 on PostgreSQL), a commit per chunk, so a million clients take minutes, a
+million policies about one, and memory stays flat. Nothing goes through ORM objects."""
 
 import time
 from collections.abc import Callable
@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel
 
 from downline.core.demo import names as N
 from downline.core.demo.clients import client_chunk, lead_chunk, program_payouts
+from downline.core.demo.policies import Production
 from downline.core.demo.rows import Book
 from downline.core.errors import BadUserInput
 from downline.core.hierarchy import rebuild_closure
@@ -24,13 +25,17 @@ from downline.core.models import (
     ClientVerification,
     Lead,
     Payout,
+    Policy,
     User,
 )
 
 CHUNK = 5000  # rows a commit; a multiple of rows.BLOCK
-DEFAULTS = {"agencies": 12, "agents": 60, "clients": 3000, "leads": 1500, "seed": 1}
+DEFAULTS = {
+    "agencies": 12, "agents": 60, "clients": 3000, "leads": 1500, "policies": 5000, "seed": 1,
+}  # fmt: skip
 
-# progress(stage, done, total): stages "hierarchy", "clients", "leads", "payouts", in that order.
+# progress(stage, done, total): stages "hierarchy", "clients", "leads", "policies", "payouts", in
+# that order.
 Progress = Callable[[str, int, int], None]
 Bind = Engine | Callable[[], AbstractContextManager[Session]]
 
@@ -46,7 +51,7 @@ class DemoSummary:
     counts: dict[str, int]  # rows written, by kind, in the order written
     admin_email: str  # admin of the top agency
     subadmin_email: str | None  # admin of the first sub-agency (None with a single agency)
-    agent_email: str  # the agent user of the first agent, who holds the showcase clients
+    agent_email: str  # the first agent's user, who holds the showcase clients and policies
     seconds: float
 
 
@@ -57,6 +62,7 @@ def generate(
     agents: int = DEFAULTS["agents"],
     clients: int = DEFAULTS["clients"],
     leads: int = DEFAULTS["leads"],
+    policies: int = DEFAULTS["policies"],
     seed: int = DEFAULTS["seed"],
     today: date | None = None,
     progress: Progress | None = None,
@@ -69,13 +75,17 @@ def generate(
         ("agents", agents, 1),
         ("clients", clients, 0),
         ("leads", leads, 0),
+        ("policies", policies, 0),
     ):
         if value < least:
             raise BadUserInput(f"--{name} must be at least {least}", field=name)
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     book = Book(seed, today or datetime.now(UTC).date(), agencies, agents)
-    kinds = "agencies agents users clients follow_ups dmis svis eap_payouts leads program_payouts"
+    kinds = (
+        "agencies agents users clients follow_ups dmis svis eap_payouts leads policies "
+        "program_payouts"
+    )
     counts = dict.fromkeys(kinds.split(), 0)
 
     with _sessions(bind)() as session:
@@ -118,6 +128,16 @@ def generate(
             session.commit()
             counts["leads"] += len(rows)
             report("leads", counts["leads"], leads)
+
+        report("policies", 0, policies)
+        if policies:  # (only then are the carrier plugins read)
+            production = Production(book)
+            for start in range(0, policies, CHUNK):
+                rows = production.chunk(start, min(start + CHUNK, policies))
+                _insert(session, Policy, rows)
+                session.commit()
+                counts["policies"] += len(rows)
+                report("policies", counts["policies"], policies)
 
         programs = program_payouts(book, clients)
         report("payouts", 0, len(programs))

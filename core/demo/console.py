@@ -16,6 +16,7 @@ LABELS = {
     "svis": "SVIs",
     "eap_payouts": "EAP payouts",
     "leads": "leads",
+    "policies": "policies",
     "program_payouts": "program payouts",
 }
 
@@ -59,7 +60,7 @@ def describe(summary: DemoSummary, token: Callable[[str], str]) -> str:
     users = [
         ("agency admin (top agency)", summary.admin_email),
         ("sub-agency admin", summary.subadmin_email),
-        ("agent (holds the showcase clients)", summary.agent_email),
+        ("agent (holds the showcase clients and policies)", summary.agent_email),
     ]
     lines.append("sign in as:")
     for role, email in users:

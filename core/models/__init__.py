@@ -2,6 +2,7 @@
 
 from downline.core.models.base import utcnow
 from downline.core.models.clients import Client, ClientFollowUp, ClientVerification
+from downline.core.models.exports import AuditEvent, Export
 from downline.core.models.hierarchy import Agency, AgencyClosure, Agent
 from downline.core.models.leads import Lead
 from downline.core.models.payouts import Payout
@@ -10,12 +11,14 @@ from downline.core.models.users import Role, User
 
 __all__ = [
     "Agency",
+    "AuditEvent",
     "AgencyClosure",
     "Agent",
     "CarrierReport",
     "Client",
     "ClientFollowUp",
     "ClientVerification",
+    "Export",
     "Lead",
     "Payout",
     "Policy",

@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from downline.core import db, tokens
 from downline.core.config import get_settings
-from downline.core.demo import BookNotEmpty, generate
+from downline.core.demo import BookNotEmpty, carriers, generate
 from downline.core.demo import book as demo_book
+from downline.core.demo.policies import Production
+from downline.core.demo.rows import Book
 from downline.core.models import (
     Agency,
     AgencyClosure,
@@ -22,12 +24,14 @@ from downline.core.models import (
     ClientVerification,
     Lead,
     Payout,
+    Policy,
     User,
 )
+from downline.core.plugins import PolicyStatus, installed_parsers
 from downline.server.cli import app
 
 TODAY = date(2026, 3, 10)
-SMALL = {"agencies": 5, "agents": 9, "clients": 120, "leads": 45}
+SMALL = {"agencies": 5, "agents": 9, "clients": 120, "leads": 45, "policies": 1500}
 runner = CliRunner()
 
 
@@ -69,6 +73,7 @@ def test_same_seed_same_rows_and_chunking_does_not_matter(database, monkeypatch)
     monkeypatch.setattr(demo_book, "CHUNK", 1000)  # other insert chunks, same rows
     again = generate(db.get_engine(), **SMALL | {"clients": 2500}, seed=7, today=TODAY)
     assert again.counts["clients"] == 2500
+    assert again.counts["policies"] == first.counts["policies"] == 1500  # chunks of 1000: 2
     with db.get_engine().begin() as conn:  # a smaller book is a prefix of a larger one
         for model in (Payout, ClientFollowUp, ClientVerification, Client):
             key = model.id if model is Client else model.client_id
@@ -89,23 +94,31 @@ def test_counts_match_the_options(database):
         User: 9 + 2,
         Client: 120,
         Lead: 45,
+        Policy: 1500,
         ClientFollowUp: summary.counts["follow_ups"],
         Payout: summary.counts["eap_payouts"] + summary.counts["program_payouts"],
     }
     assert {model: count(model) for model in expected} == expected
     assert summary.counts["agencies"] == 5 and summary.counts["users"] == 11
+    assert summary.counts["policies"] == 1500
     assert count(ClientVerification, ClientVerification.kind == "dmi") == summary.counts["dmis"]
     assert count(ClientVerification, ClientVerification.kind == "svi") == summary.counts["svis"]
 
 
 def test_single_agency_single_agent(database):
-    summary = generate(db.get_engine(), agencies=1, agents=1, clients=15, leads=2, seed=1)
+    summary = generate(
+        db.get_engine(), agencies=1, agents=1, clients=15, leads=2, policies=30, seed=1
+    )
     assert summary.subadmin_email is None
     assert count(User) == 2 and count(AgencyClosure) == 1
+    assert count(Policy) == 30
 
 
 def test_hierarchy_is_a_tree_with_closure_rows_for_every_agent(database):
-    generate(db.get_engine(), agencies=40, agents=90, clients=0, leads=0, seed=5, today=TODAY)
+    generate(
+        db.get_engine(), agencies=40, agents=90, clients=0, leads=0, policies=0, seed=5, today=TODAY
+    )
+    assert count(Policy) == 0
     with db.get_engine().connect() as conn:
         tops = conn.execute(sa.select(Agency.id, Agency.name).where(Agency.parent_id.is_(None)))
         assert [name for _id, name in tops] == ["Summit Health Partners"]
@@ -131,8 +144,13 @@ def test_hierarchy_is_a_tree_with_closure_rows_for_every_agent(database):
 
 
 def test_if_empty_is_a_no_op_and_a_second_demo_fails(database):
-    result = runner.invoke(app, ["demo", "--clients", "30", "--leads", "5", "--agents", "6"])
+    result = runner.invoke(app, ["demo", "--policies", "-1"])
+    assert result.exit_code == 2 and count(Agency) == 0  # --policies must be at least 0
+
+    demo = ["demo", "--clients", "30", "--leads", "5", "--agents", "6", "--policies", "40"]
+    result = runner.invoke(app, demo)
     assert result.exit_code == 0, result.output
+    assert re.search(r"policies\s+40\n", result.output) and count(Policy) == 40
     before = book_hash()
 
     result = runner.invoke(app, ["demo", "--if-empty", "--clients", "30"])
@@ -161,6 +179,7 @@ def test_default_demo_gives_every_export_something_to_show(database):
     assert emails == ["admin@demo.downline", "subadmin@demo.downline", "agent@demo.downline"]
 
     assert count(Client) == 3000 and count(Lead) == 1500 and count(Agent) == 60
+    assert count(Policy) == 5000 and re.search(r"policies\s+5,000\n", result.output)
     window = today - timedelta(days=62)
     open_follow_ups = count(ClientFollowUp, ~ClientFollowUp.done, ClientFollowUp.due_date >= window)
     assert open_follow_ups > 0
@@ -226,3 +245,92 @@ def test_no_full_ssn_anywhere_and_phone_digits(database):
         ):
             assert last4 is None or re.fullmatch(r"\d{4}", last4)
             assert digits == (re.sub(r"\D", "", phone) if phone else None)
+
+
+def test_policies_do_not_depend_on_chunks_and_a_smaller_book_is_a_prefix():
+    book = Book(4, TODAY, 5, 9)
+    whole = Production(book).chunk(0, 2500)
+    assert Production(book).chunk(0, 1000) + Production(book).chunk(1000, 2500) == whole
+    assert Production(Book(4, TODAY, 5, 9)).chunk(0, 1200) == whole[:1200]
+    assert Production(Book(5, TODAY, 5, 9)).chunk(0, 1200) != whole[:1200]
+
+
+def first_of_month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def test_policies_are_realistic_and_consistent_with_their_status(database):
+    summary = generate(db.get_engine(), **SMALL | {"policies": 3000}, seed=4, today=TODAY)
+    midnight = datetime.combine(TODAY, time(), tzinfo=UTC)
+    with db.get_engine().connect() as conn:
+        rows = conn.execute(sa.select(Policy)).all()
+        agents = {a.npn: a for a in conn.execute(sa.select(Agent))}
+    assert len(rows) == summary.counts["policies"] == 3000
+    assert len({(p.carrier, p.carrier_policy_id) for p in rows}) == 3000
+    assert len({p.id for p in rows}) == 3000
+
+    share = {s: sum(p.status == s for p in rows) / 3000 for s in {p.status for p in rows}}
+    assert set(share) == set(PolicyStatus)
+    assert 0.50 < share["ACTIVE"] < 0.60 and 0.14 < share["POLICY_DISENROLLMENT"] < 0.22
+    assert 0.07 < share["APPROVED"] < 0.13 and 0.09 < share["ATTRITED"] < 0.15
+    assert max(share, key=share.get) == "ACTIVE"
+
+    reasons = {
+        "ATTRITED": {"DENIED", "WITHDRAWN", "CANCELED", "OTHER"},
+        "POLICY_DISENROLLMENT": {"PLAN_CHANGE", "PLAN_EXIT", "OTHER"},
+    }
+    earliest, latest = first_of_month(TODAY, -23), first_of_month(TODAY, 2)
+    for p in rows:
+        assert (
+            (p.term_reason in reasons[p.status]) if p.status in reasons else p.term_reason is None
+        )
+        assert p.effective_date is not None or p.status == "UNKNOWN"
+        if p.effective_date is not None:
+            assert p.effective_date.day == 1 and earliest <= p.effective_date <= latest
+            assert p.submitted_date < p.effective_date
+        assert p.submitted_date is None or p.submitted_date <= TODAY
+        if p.status == "APPROVED":
+            assert p.effective_date > TODAY and p.term_date is None
+        elif p.status == "ACTIVE":
+            assert p.effective_date <= TODAY and p.term_date is None
+        elif p.status == "ATTRITED":
+            assert p.term_date <= p.effective_date and p.term_date <= TODAY
+        elif p.status in ("POLICY_DISENROLLMENT", "DECEASED"):
+            assert p.effective_date < p.term_date < TODAY
+        else:
+            assert p.term_date is None
+        assert midnight - timedelta(days=60) <= p.updated_at <= midnight
+        assert p.first_seen_at <= p.updated_at
+        assert p.report_id is None
+    disenrolled = [p.term_reason for p in rows if p.status == "POLICY_DISENROLLMENT"]
+    assert max(set(disenrolled), key=disenrolled.count) == "PLAN_CHANGE"
+
+    # Mostly the agents' NPNs, owned by their agency; about 3% unmatched, owned by the top agency.
+    unmatched = [p for p in rows if p.agent_npn not in agents]
+    assert 0.015 < len(unmatched) / 3000 < 0.05
+    assert {p.owner_agency_id for p in unmatched} == {"agy_00001"}
+    matched = [p for p in rows if p.agent_npn in agents]
+    assert all(p.owner_agency_id == agents[p.agent_npn].agency_id for p in matched)
+    assert all(re.fullmatch(r"[1-9]\d{0,9}", p.agent_npn) for p in rows)
+
+    # Carriers are plugin keys selling the product; Medicare dominates, MAPD most, some ACA.
+    parsers = installed_parsers()
+    assert {p.carrier for p in rows} <= set(parsers) and len({p.carrier for p in rows}) >= 10
+    assert all(p.product_type in parsers[p.carrier].product_types for p in rows)
+    products = [p.product_type for p in rows]
+    assert max(set(products), key=products.count) == "MAPD"
+    assert 0.02 < products.count("ACA") / 3000 < 0.2
+    medicare = [p for p in rows if p.product_type in ("MAPD", "MA", "PDP", "DSNP", "CSNP")]
+    assert all(re.fullmatch(r"[HS]\d{4}-\d{3}", p.plan_id) for p in medicare)
+    assert all(re.fullmatch(r"[1-9][A-Z0-9]{10}", p.member_id) for p in medicare)
+
+    # Places come from the demo's lists (and California, for the Californian carriers).
+    places = {state: {c for c, _zip in counties} for state, _w, counties in carriers.STATES}
+    assert all(p.county in places[p.state] for p in rows)
+    assert all(re.fullmatch(r"\S+( \S+)+", p.client_name) for p in rows)
+
+    # The demo agent (agent@demo.downline) has a few policies of every status.
+    demo_npn = next(npn for npn, agent in agents.items() if agent.id == "agt_000001")
+    mine = [p.status for p in rows if p.agent_npn == demo_npn]
+    assert all(mine.count(status) >= 3 for status in share)

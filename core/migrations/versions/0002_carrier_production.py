@@ -120,20 +120,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_policy_state"), ["state"], unique=False)
         batch_op.create_index(batch_op.f("ix_policy_status"), ["status"], unique=False)
 
-    with op.batch_alter_table("client", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_client_agent_order"))
-        batch_op.drop_index(batch_op.f("ix_client_order"))
     # Production's keyset order: last tracked change first, then id.
     op.create_index("ix_policy_order", "policy", [sa.text("updated_at DESC"), "id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("client", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_client_order"), ["submitted_at", "id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_client_agent_order"), ["agent_id", "submitted_at", "id"], unique=False
-        )
-
     with op.batch_alter_table("policy", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_policy_status"))
         batch_op.drop_index(batch_op.f("ix_policy_state"))

@@ -1,0 +1,224 @@
+"""Exports on PostgreSQL, end to end, vs `COPY (SELECT …) TO STDOUT WITH CSV HEADER` of the very
+same SELECT in the same run.
+
+End to end (in a child process, so the worker's peak RSS is its own): `exporting.request_export`
+(checks, the QUEUED row, committed) then `exporting.run_export` synchronously (claim, count,
+stream the rows, format every cell, CSV in a temp file, into storage, SUCCEEDED): the time from
+the request to SUCCEEDED. Baseline: the export's Select (`exporting.export_query`, the same
+requester and params) rendered with its bound values, run through psycopg's `cursor.copy(...)`
+into a file. Printed: rows, MB, seconds and rows/s of both, their ratio (target <= 1.5), and the
+worker's peak RSS at ~1M and ~100k rows (target < 200 MB, flat).
+
+The ~1M-row export is `enrollments` requested by the top agency's admin (`clients` is an
+AGENT-scope type: an agent user's book is ~100k rows at most): every client of the downline on
+the Marketplace, archived and unsubmitted ones included. The ~100k-row ones: `enrollments` for
+the agent with the biggest book (`agentIds`), and `clients` requested by that agent's user.
+
+    .venv/bin/python bench/export.py [--clients 1000000] [--only enrollments-all ...]
+"""
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common
+
+RATIO_TARGET = 1.5
+RSS_TARGET_MB = 200
+EVERYTHING = {
+    "includeUnsubmitted": True,
+    "includeArchived": True,
+    "includeThreeWayCallResolved": True,
+}
+
+
+# ---- downline's path, in a child process -------------------------------------------------------
+
+
+def child(type_key: str, email: str, params: dict) -> None:
+    common.use_bench_database()
+    from downline.core import db, exporting, plugins
+    from downline.core.config import get_settings
+    from downline.core.errors import DownlineError
+    from downline.core.scope import load_principal
+    from downline.core.storage import get_storage
+
+    types = plugins.installed_export_types()
+    storage = get_storage(get_settings())
+    with db.session() as session:
+        principal = load_principal(session, email)
+        session.connection().exec_driver_sql("SELECT 1")  # warm: the pool's first connection
+    started = time.perf_counter()
+    try:
+        with db.session() as session:
+            export = exporting.request_export(session, principal, type_key, params, types)
+    except DownlineError as refusal:
+        common.child_result({"status": "REFUSED", "error": refusal.message})
+        return
+    requested = time.perf_counter()
+    done = exporting.run_export(export.id, storage, types)
+    finished = time.perf_counter()
+    common.child_result(
+        {
+            "export_id": export.id,
+            "status": done.status,
+            "error": done.error,
+            "rows": done.rows_written,
+            "bytes": done.byte_size,
+            "request_s": requested - started,
+            "run_s": finished - requested,
+            "total_s": finished - started,
+            "path": str(storage.root / done.storage_key) if done.storage_key else None,
+        }
+    )
+
+
+def end_to_end(type_key: str, email: str, params: dict) -> dict:
+    args = [str(Path(__file__).resolve()), "--child", type_key, email, json.dumps(params)]
+    result = common.run_child(args)
+    if result["status"] not in ("SUCCEEDED", "REFUSED"):
+        raise SystemExit(f"the {type_key} export {result['status']}: {result['error']}")
+    return result
+
+
+# ---- the baseline: COPY (SELECT …) TO STDOUT -------------------------------------------------
+
+
+def export_sql(type_key: str, email: str, params: dict) -> str:
+    """The export's SELECT with its bound values inlined (psycopg's own quoting)."""
+    import psycopg
+
+    from downline.core import db, exporting, plugins
+    from downline.core.export_params import validate
+    from downline.core.scope import load_principal
+
+    export_type = plugins.installed_export_types()[type_key]
+    engine = db.get_engine()
+    with db.session() as session:
+        principal = load_principal(session, email)
+        query = exporting.export_query(
+            session, export_type, principal, validate(export_type, params)
+        )
+    compiled = query.compile(dialect=engine.dialect)
+    with common.raw_connect() as conn:
+        return psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
+
+
+def baseline(sql: str, target: Path) -> dict:
+    started = time.perf_counter()
+    with (
+        common.raw_connect() as conn,
+        conn.cursor() as cur,
+        target.open("wb") as out,
+        cur.copy(f"COPY ({sql}) TO STDOUT WITH CSV HEADER") as copy,
+    ):
+        for block in copy:
+            out.write(block)
+    seconds = time.perf_counter() - started
+    with target.open("rb") as written:
+        lines = sum(block.count(b"\n") for block in iter(lambda: written.read(1 << 20), b""))
+    return {"seconds": seconds, "bytes": target.stat().st_size, "lines": lines}
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+
+def cases(book: common.BenchBook) -> list[tuple[str, str, str, dict]]:
+    """(name, export type, requester, params)."""
+    with common.raw_connect() as conn:
+        agent_id = conn.execute(
+            'SELECT agent_id FROM "user" WHERE email = %s', (book.agent_email,)
+        ).fetchone()[0]
+    return [
+        ("enrollments-all", "enrollments", book.admin_email, dict(EVERYTHING)),
+        (
+            "enrollments-agent",
+            "enrollments",
+            book.admin_email,
+            EVERYTHING | {"agentIds": [agent_id]},
+        ),
+        ("clients-agent", "clients", book.agent_email, dict(EVERYTHING)),
+    ]
+
+
+def measure(name: str, type_key: str, email: str, params: dict, work: Path) -> dict | None:
+    print(f"\n  {name}: {type_key} as {email}, params {json.dumps(params)}")
+    ours = end_to_end(type_key, email, params)
+    if ours["status"] == "REFUSED":
+        print(f"    refused, not measured: {ours['error']}")
+        return None
+    sql = export_sql(type_key, email, params)
+    base = baseline(sql, work / f"{name}-copy.csv")
+    Path(ours["path"]).unlink(missing_ok=True)  # the stored export file: not kept
+    (work / f"{name}-copy.csv").unlink(missing_ok=True)
+    rows, mb = ours["rows"], ours["bytes"] / 2**20
+    ratio = ours["total_s"] / base["seconds"]
+    print(
+        f"    downline  {rows:>9,} rows {mb:7.1f} MB {ours['total_s']:7.2f}s "
+        f"= {rows / ours['total_s']:9,.0f} rows/s   (request {ours['request_s']:.2f}s + "
+        f"run_export {ours['run_s']:.2f}s)   worker peak RSS {ours['maxrss_mb']:.0f} MiB"
+    )
+    copied = base["lines"] - 1
+    print(
+        f"    COPY      {copied:>9,} rows {base['bytes'] / 2**20:7.1f} MB {base['seconds']:7.2f}s "
+        f"= {copied / base['seconds']:9,.0f} rows/s"
+    )
+    print(f"    downline/COPY = {ratio:.2f}")
+    assert copied == rows, f"{name}: downline wrote {rows:,} rows, COPY {copied:,}"
+    return {"name": name, "rows": rows, "ratio": ratio, "rss": ours["maxrss_mb"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=common.default_clients())
+    parser.add_argument("--only", nargs="*", help="run only these cases")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        type_key, email, params = args.child
+        child(type_key, email, json.loads(params))
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    common.header(
+        "exports end to end (request -> SUCCEEDED) vs COPY (SELECT …) TO STDOUT",
+        f"database {common.bench_url()}",
+    )
+    book = common.ensure_book(args.clients)
+    print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="downline-bench-export-") as tmp:
+        for name, type_key, email, params in cases(book):
+            if args.only and name not in args.only:
+                continue
+            result = measure(name, type_key, email, params, Path(tmp))
+            if result is not None:
+                results.append(result)
+    big = max(results, key=lambda r: r["rows"])
+    small = min(results, key=lambda r: r["rows"])
+    rss = max(r["rss"] for r in results)
+    print(
+        f"\n  worker peak RSS: {big['rss']:.0f} MiB at {big['rows']:,} rows ({big['name']}), "
+        f"{small['rss']:.0f} MiB at {small['rows']:,} rows ({small['name']})"
+    )
+    common.verdict(
+        "export",
+        (
+            f"downline/COPY = {big['ratio']:.2f} at {big['rows']:,} rows",
+            f"<= {RATIO_TARGET}",
+            big["ratio"] <= RATIO_TARGET,
+        ),
+        (
+            f"worker peak RSS {big['rss']:.0f} MiB ({small['rss']:.0f} MiB at {small['rows']:,})",
+            f"< {RSS_TARGET_MB} MB",
+            rss < RSS_TARGET_MB,
+        ),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

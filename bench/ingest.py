@@ -1,0 +1,547 @@
+"""Carrier report ingest on PostgreSQL: a generated Humana CSV through downline's whole path vs
+raw COPY + one upsert of the same rows, in the same run.
+
+(a) downline: `ingesting.create_report(...)` (stores the raw file) then `ingesting.run_report(...)`
+    as the operator (principal None), in a child process: rows/s, wall time, and where the time
+    went (parse / stage / upsert, from timers wrapped around core's functions in the child).
+(b) baseline: the same rows parsed once beforehand (untimed) into a CSV of the staging columns,
+    loaded with psycopg `COPY` into a temporary staging table, then ONE
+    `INSERT … ON CONFLICT (carrier, carrier_policy_id) DO UPDATE … WHERE <changed>` into `policy`.
+    The bench's policies are deleted (and the table vacuumed) between runs, so both insert.
+(c) peak RSS of the ingest child (wait4's ru_maxrss) at --rows and at --rows/10: flat, < 300 MB.
+Then a re-ingest of the same file (every row unchanged), for downline and the baseline. When a
+target is missed, a 200k-row run under cProfile says where the time goes.
+
+The file: `--rows` deterministic rows (a smaller file is a prefix of a bigger one), policy ids
+`HBN…` (apart from the demo book's `HUM…`), NPNs of the book's agents plus a few that match no
+agent (~1% of rows). Every row this script writes is deleted before it ends.
+
+    .venv/bin/python bench/ingest.py [--rows 1000000] [--clients 1000000] [--no-profile]
+"""
+
+import argparse
+import csv
+import random
+import signal
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import common
+
+RATIO_TARGET = 2.0
+RATE_TARGET = 100_000  # rows/s
+RSS_TARGET_MB = 300
+PROFILE_ROWS = 200_000
+CARRIER = "humana"
+ID_PREFIX = "HBN"  # the bench's policy ids; the demo book's Humana ids start with HUM
+FILENAME = "bench-humana-{rows}.csv"
+SEED = 7
+UNMATCHED = ("990000001", "990000002", "990000003", "990000004", "990000005")
+UNMATCHED_RATE = 0.01
+HEADER = [
+    "Agent SAN", "Agent NPN", "Humana ID", "MBI", "First Name", "Last Name", "Birth Date",
+    "Contract", "PBP", "Segment", "Plan Name", "Product Type", "County", "State",
+    "Application Received", "Effective Date", "Term Date", "Status", "Status Reason",
+]  # fmt: skip
+# (weight, Status, Status Reason, dates): the Humana format's status table, at a book's rates.
+STATUSES = [
+    (55, "Active", "", "active"),
+    (10, "Pending", "", "pending"),
+    (9, "Inactive", "Enrolled in other plan", "ended"),
+    (4, "Inactive", "Moved out of service area", "ended"),
+    (4, "Inactive", "Cancelled before effective date", "cancelled"),
+    (3, "Inactive", "Application denied", "cancelled"),
+    (3, "Inactive", "Application withdrawn", "cancelled"),
+    (3, "Inactive", "Other", "ended"),
+    (2, "Inactive", "Other", "cancelled"),
+    (2, "Deceased", "", "ended"),
+]
+PRODUCTS = [(52, "MAPD"), (13, "DSNP"), (9, "PDP"), (6, "MA"), (4, "CSNP")]
+PLANS = {
+    "MAPD": ["Humana Gold Plus (HMO)", "Humana Choice (PPO)", "Humana Honor (PPO)"],
+    "MA": ["Humana Honor Giveback (PPO)", "Humana USAA Honor (PPO)"],
+    "PDP": ["Humana Basic Rx Plan (PDP)", "Humana Premier Rx Plan (PDP)"],
+    "DSNP": ["Humana Gold Plus SNP-DE (HMO D-SNP)", "Humana Dual Integrated (HMO D-SNP)"],
+    "CSNP": ["Humana Gold Plus SNP-C (HMO C-SNP)"],
+}
+MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
+# The parts of run_report timed in the child (indented: part of the one above); the rest is the
+# parse (CarrierFormat.parse driven by _batches).
+STEPS = (
+    "NPN check",
+    "stage (rows + COPY)",
+    "apply (count + dedupe + upsert)",
+    "  of which DISTINCT ON",
+    "  of which the upsert",
+    "progress/heartbeat",
+    "store row errors",
+)
+STAGED: list[str] = []  # the staging columns, in order (filled from core.staging.FIELDS)
+
+
+# ---- the file -----------------------------------------------------------------------------------
+
+
+def months_around(today: date, back: int, ahead: int) -> list[date]:
+    index = today.year * 12 + today.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - back, index + ahead + 1)]
+
+
+def write_humana(path: Path, rows: int, npns: list[str], as_of: date) -> int:
+    """A deterministic Humana CSV of `rows` rows (streamed); returns its size in bytes."""
+    from downline.core.demo import carriers as C
+    from downline.core.demo import names as N
+
+    rng = random.Random(SEED)
+    statuses = [s[1:] for s in STATUSES for _ in range(s[0])]
+    products = [p for weight, p in PRODUCTS for _ in range(weight)]
+    places = [(state, county) for state, _w, counties in C.STATES for county, *_ in counties]
+    months = months_around(as_of, 23, 0)
+    past, ended, ahead = months[:-1], months[:-2], months_around(as_of, -1, 2)[:2]
+    later = {m: [x for x in months if x > m] for m in months}
+    fmt = "%m/%d/%Y"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for i in range(rows):
+            unmatched = rng.random() < UNMATCHED_RATE
+            npn = rng.choice(UNMATCHED) if unmatched else rng.choice(npns)
+            status, reason, kind = rng.choice(statuses)
+            product = rng.choice(products)
+            state, county = rng.choice(places)
+            if kind == "pending":
+                effective, term = rng.choice(ahead), None
+                received = as_of - timedelta(days=rng.randint(2, 40))
+            else:
+                effective = rng.choice(past if kind != "ended" else ended)
+                received = effective - timedelta(days=rng.randint(7, 70))
+                term = None
+                if kind == "cancelled":
+                    term = effective
+                elif kind == "ended":
+                    term = rng.choice(later[effective]) - timedelta(days=1)
+            born = as_of - timedelta(days=rng.randint(65 * 365, 95 * 365))
+            mbi = (
+                f"{rng.randint(1, 9)}{rng.choice(MBI_LETTERS)}{rng.choice(MBI_LETTERS)}"
+                f"{rng.randint(0, 9)}{rng.choice(MBI_LETTERS)}{rng.choice(MBI_LETTERS)}"
+                f"{rng.randint(0, 9)}{rng.choice(MBI_LETTERS)}{rng.choice(MBI_LETTERS)}"
+                f"{rng.randint(10, 99)}"
+            )
+            writer.writerow(
+                (
+                    f"SAN{npn[-5:]}",
+                    npn,
+                    f"{ID_PREFIX}{i:09d}",
+                    mbi,
+                    rng.choice(N.FIRST_NAMES),
+                    rng.choice(N.LAST_NAMES),
+                    born.strftime(fmt),
+                    f"H{5000 + rng.randrange(400)}",
+                    str(rng.randrange(1, 40)),
+                    "000",
+                    rng.choice(PLANS[product]),
+                    product,
+                    county,
+                    state,
+                    received.strftime(fmt),
+                    effective.strftime(fmt),
+                    term.strftime(fmt) if term else "",
+                    status,
+                    reason,
+                )
+            )
+    return path.stat().st_size
+
+
+def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]:
+    """Parse `source` once with the Humana parser into a CSV of the staging columns (what the
+    baseline COPYs); (records, rejected, seconds spent parsing alone)."""
+    import uuid
+
+    from downline.core import plugins
+    from downline.core.plugins import RowError
+    from downline.core.staging import FIELDS
+
+    STAGED[:] = ["carrier_policy_id", "line", "id", *FIELDS]
+
+    parser = plugins.installed_parsers()[CARRIER]
+    records = rejected = 0
+    parse_s = 0.0
+    with source.open("rb") as stream, target.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        items = parser.parse(stream, as_of)
+        while True:
+            started = time.perf_counter()
+            item = next(items, None)
+            parse_s += time.perf_counter() - started
+            if item is None:
+                break
+            if isinstance(item, RowError):
+                rejected += 1
+                continue
+            records += 1
+            row = {
+                "carrier_policy_id": item.carrier_policy_id,
+                "line": item.line,
+                "id": str(uuid.uuid4()),
+                "status": item.status.value,
+                "term_reason": item.term_reason.value if item.term_reason else None,
+                "plan_id": item.plan_id,
+                "plan_name": item.plan_name,
+                "product_type": item.product_type.value,
+                "agent_npn": item.agent_npn,
+                "effective_date": item.effective_date,
+                "term_date": item.term_date,
+                "county": item.county,
+                "state": item.state,
+                "client_name": item.client_name,
+                "member_id": item.member_id,
+                "date_of_birth": item.date_of_birth,
+                "source_status": item.source_status,
+                "submitted_date": item.submitted_date,
+                "owner_agency_id": None,  # the operator's report has no owner
+            }
+            writer.writerow([row[name] for name in STAGED])
+    return records, rejected, parse_s
+
+
+# ---- the baseline: COPY + one INSERT … ON CONFLICT ----------------------------------------------
+
+
+def baseline(normalized: Path) -> dict:
+    """COPY the normalized rows into a temporary staging table, then one upsert into `policy`,
+    in one transaction; the seconds of each step."""
+    from downline.core.staging import FIELDS, TRACKED
+
+    staged = ", ".join(("carrier_policy_id", "line", "id", *FIELDS))
+    columns = ", ".join(("id", "carrier", "carrier_policy_id", *FIELDS))
+    changed = " OR ".join(f"policy.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in FIELDS)
+    tracked = " OR ".join(f"policy.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in TRACKED)
+    updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in FIELDS)
+    upsert = (
+        f"INSERT INTO policy ({columns}, first_seen_at, updated_at, report_id) "
+        f"SELECT id, %(carrier)s, carrier_policy_id, {', '.join(FIELDS)}, now(), now(), NULL "
+        f"FROM baseline_staging "
+        f"ON CONFLICT (carrier, carrier_policy_id) DO UPDATE SET {updates}, "
+        f"updated_at = CASE WHEN {tracked} THEN EXCLUDED.updated_at "
+        f"ELSE policy.updated_at END, report_id = EXCLUDED.report_id "
+        f"WHERE {changed}"
+    )
+    with common.raw_connect() as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.execute(
+                "CREATE TEMPORARY TABLE baseline_staging ON COMMIT DROP AS "
+                f"SELECT carrier_policy_id, 0 AS line, {', '.join(('id', *FIELDS))} "
+                "FROM policy WITH NO DATA"
+            )
+            with (
+                cur.copy(f"COPY baseline_staging ({staged}) FROM STDIN WITH (FORMAT csv)") as copy,
+                normalized.open("rb") as source,
+            ):
+                while block := source.read(1 << 20):
+                    copy.write(block)
+            copied = time.perf_counter()
+            cur.execute(upsert, {"carrier": CARRIER})
+            written = cur.rowcount
+        conn.commit()
+        done = time.perf_counter()
+    return {
+        "copy_s": copied - started,
+        "upsert_s": done - copied,
+        "total_s": done - started,
+        "written": written,
+    }
+
+
+# ---- downline's path, in a child process --------------------------------------------------------
+
+
+def child(path: Path, profile: Path | None) -> None:
+    """Run downline's ingest of `path` as the operator; hand back its timings and counts."""
+    common.use_bench_database()
+    from downline.core import db, ingesting, plugins
+    from downline.core.config import get_settings
+    from downline.core.staging import Staging
+    from downline.core.storage import LocalStorage, get_storage
+
+    spent: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, wrapper)
+
+    timed(LocalStorage, "put", "store raw file")
+    timed(Staging, "add", "stage (rows + COPY)")
+    timed(Staging, "apply", "apply (count + dedupe + upsert)")
+    timed(Staging, "_upsert", "  of which the upsert")
+    timed(Staging, "_last_per_policy", "  of which DISTINCT ON")
+    timed(ingesting, "_in_book", "NPN check")
+    timed(ingesting, "_progress", "progress/heartbeat")
+    timed(ingesting, "_store_errors", "store row errors")
+
+    parsers = plugins.installed_parsers()
+    storage = get_storage(get_settings())
+    with db.session() as session:  # warm: the pool's first connection, the mappers
+        session.connection().exec_driver_sql("SELECT 1")
+    started = time.perf_counter()
+    with db.session() as session, path.open("rb") as stream:
+        report = ingesting.create_report(
+            session,
+            storage,
+            None,
+            filename=path.name,
+            stream=stream,
+            carrier=CARRIER,
+            as_of=None,
+            parsers=parsers,
+        )
+    created = time.perf_counter()
+    profiler = None
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    done = ingesting.run_report(report.id, storage, parsers)
+    finished = time.perf_counter()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    common.child_result(
+        {
+            "report_id": report.id,
+            "status": done.status,
+            "error": done.error,
+            "read": done.rows_read,
+            "rejected": done.rows_rejected,
+            "inserted": done.rows_inserted,
+            "updated": done.rows_updated,
+            "unchanged": done.rows_unchanged,
+            "unmatched_npns": len(done.unmatched_npns),
+            "create_s": created - started,
+            "run_s": finished - created,
+            "total_s": finished - started,
+            "spent": spent,
+        }
+    )
+
+
+def downline(path: Path, label: str, profile: Path | None = None) -> dict:
+    args = [str(Path(__file__).resolve()), "--child", str(path)]
+    if profile is not None:
+        args += ["--profile", str(profile)]
+    result = common.run_child(args)
+    if result["status"] != "SUCCEEDED":
+        raise SystemExit(f"{label}: the report {result['status']}: {result['error']}")
+    rate = result["read"] / result["total_s"]
+    print(
+        f"  {label:<34} {result['total_s']:7.2f}s = {rate:9,.0f} rows/s   "
+        f"(create_report {result['create_s']:.2f}s + run_report {result['run_s']:.2f}s)   "
+        f"peak RSS {result['maxrss_mb']:.0f} MiB"
+    )
+    print(
+        f"  {'':<34} read {result['read']:,}, inserted {result['inserted']:,}, "
+        f"updated {result['updated']:,}, unchanged {result['unchanged']:,}, "
+        f"rejected {result['rejected']:,}, unmatched NPNs {result['unmatched_npns']}"
+    )
+    spent = result["spent"]
+    parts = {k: spent.get(k, 0.0) for k in STEPS}
+    parse = result["run_s"] - sum(s for k, s in parts.items() if not k.startswith(" "))
+    shown = ", ".join(f"{k.strip()} {s:.2f}s" for k, s in parts.items())
+    print(f"  {'':<34} run_report: parse + batching {parse:.2f}s, {shown}")
+    result["rate"] = rate
+    result["parse_s"] = parse
+    return result
+
+
+def show_baseline(label: str, result: dict, rows: int) -> None:
+    rate = rows / result["total_s"]
+    print(
+        f"  {label:<34} {result['total_s']:7.2f}s = {rate:9,.0f} rows/s   "
+        f"(COPY {result['copy_s']:.2f}s + upsert {result['upsert_s']:.2f}s; "
+        f"{result['written']:,} rows written)"
+    )
+
+
+# ---- housekeeping -------------------------------------------------------------------------------
+
+
+def sql(statement: str, params: dict | None = None, autocommit: bool = False):
+    with common.raw_connect(autocommit=autocommit) as conn:
+        cur = conn.execute(statement, params)
+        rows = cur.fetchall() if cur.description else cur.rowcount
+        conn.commit()
+        return rows
+
+
+def clean(vacuum: bool = True) -> None:
+    """Delete the bench's policies and reports, then VACUUM ANALYZE policy and CHECKPOINT, so
+    the next run starts from the same table."""
+    sql(
+        "DELETE FROM policy WHERE carrier = %(c)s AND carrier_policy_id LIKE %(p)s",
+        {"c": CARRIER, "p": f"{ID_PREFIX}%"},
+    )
+    reports = {"f": "bench-humana-%"}
+    sql(
+        "DELETE FROM carrier_report_error WHERE report_id IN "
+        "(SELECT id FROM carrier_report WHERE filename LIKE %(f)s)",
+        reports,
+    )
+    sql("DELETE FROM carrier_report WHERE filename LIKE %(f)s", reports)
+    if vacuum:
+        sql("VACUUM ANALYZE policy", autocommit=True)
+    sql("CHECKPOINT", autocommit=True)
+
+
+def profile_breakdown(path: Path, rows: int, top: int = 18) -> None:
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    wanted = {
+        ("carrier.py", "parse"): "parse: CarrierFormat.parse (rows + to_record)",
+        ("rows.py", "rows"): "  csv rows: Delimited.rows",
+        ("records.py", "to_record"): "  records: to_record",
+        ("dates.py", "parse"): "    dates",
+        ("statuses.py", "resolve"): "    statuses",
+        ("staging.py", "add"): "stage: Staging.add",
+        ("staging.py", "_row"): "  Staging._row (dicts, uuid4)",
+        ("uuid.py", "uuid4"): "    uuid4",
+        ("staging.py", "apply"): "apply: Staging.apply",
+        ("staging.py", "_upsert"): "  the upsert",
+        ("ingesting.py", "_in_book"): "NPN check: _in_book",
+        ("ingesting.py", "_progress"): "progress: _progress",
+        ("ingesting.py", "_batches"): "_batches (drives parse)",
+    }
+    total = stats.total_tt
+    found = {}
+    for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+        for (suffix, func), label in wanted.items():
+            if filename.endswith(suffix) and name == func:
+                found[label] = found.get(label, 0.0) + ct
+    print(f"  cProfile of run_report on {rows:,} rows: {total:.2f}s under the profiler")
+    for label in wanted.values():
+        if label in found:
+            print(f"    {label:<48} {found[label]:7.2f}s  {found[label] / total:6.1%}")
+    print(f"  top {top} functions by own time:")
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    for (filename, line, name), (_cc, nc, tt, ct, _callers) in rows:
+        where = f"{Path(filename).name}:{line}({name})"
+        print(f"    {tt:7.2f}s own {ct:7.2f}s cum {nc:>10,} calls  {where}")
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=common.default_clients())
+    parser.add_argument("--no-profile", action="store_true", help="no cProfile run on a miss")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.profile)
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    common.header(
+        f"carrier ingest: a {args.rows:,}-row Humana CSV, downline vs COPY + one upsert",
+        f"database {common.bench_url()}",
+    )
+    book = common.ensure_book(args.clients)
+    print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
+    policies = sql("SELECT count(*) FROM policy")[0][0]
+    print(f"   policy table: {policies:,} rows before the runs")
+    npns = [row[0] for row in sql("SELECT npn FROM agent ORDER BY npn")]
+    assert not set(UNMATCHED) & set(npns), "an 'unmatched' NPN belongs to an agent"
+    as_of = date.today()
+    small_rows = max(1, args.rows // 10)
+    try:
+        with tempfile.TemporaryDirectory(prefix="downline-bench-ingest-") as tmp:
+            work = Path(tmp)
+            full = work / FILENAME.format(rows=args.rows)
+            small = work / FILENAME.format(rows=small_rows)
+            started = time.perf_counter()
+            size = write_humana(full, args.rows, npns, as_of)
+            write_humana(small, small_rows, npns, as_of)
+            print(
+                f"   file: {args.rows:,} rows, {size / 2**20:.0f} MiB, {len(npns)} agents' NPNs "
+                f"+ {len(UNMATCHED)} unmatched (~{UNMATCHED_RATE:.0%} of rows); "
+                f"written in {time.perf_counter() - started:.1f}s"
+            )
+            normalized = work / "normalized.csv"
+            records, rejected, parse_s = normalize(full, normalized, as_of)
+            print(
+                f"   parsed once for the baseline (untimed): {records:,} records, {rejected:,} "
+                f"rejected; the parser alone takes {parse_s:.1f}s "
+                f"= {args.rows / parse_s:,.0f} rows/s"
+            )
+            clean()
+
+            print("\n(b) baseline, then (a) downline, each inserting into the same table")
+            base = baseline(normalized)
+            show_baseline("baseline COPY + upsert (insert)", base, args.rows)
+            clean()
+            ours = downline(full, "downline create+run (insert)")
+            print("\nre-ingest of the same file (every row unchanged)")
+            again = downline(full, "downline create+run (unchanged)")
+            base_again = baseline(normalized)
+            show_baseline("baseline COPY + upsert (unchanged)", base_again, args.rows)
+            clean()
+
+            print(f"\n(c) peak RSS at {small_rows:,} rows (the same rows' first tenth)")
+            tenth = downline(small, f"downline create+run ({small_rows:,} rows)")
+            clean(vacuum=False)
+
+            ratio = ours["total_s"] / base["total_s"]
+            rate = ours["rate"]
+            rss = max(ours["maxrss_mb"], again["maxrss_mb"])
+            print(
+                f"\n  downline/baseline = {ratio:.2f}  (run_report alone: "
+                f"{ours['run_s'] / base['total_s']:.2f}; re-ingest: "
+                f"{again['total_s'] / base_again['total_s']:.2f})"
+            )
+            print(f"  downline rows/s = {rate:,.0f}")
+            print(
+                f"  peak RSS {rss:.0f} MiB at {args.rows:,} rows, "
+                f"{tenth['maxrss_mb']:.0f} MiB at {small_rows:,} rows"
+            )
+            missed = ratio > RATIO_TARGET or rate < RATE_TARGET
+            if missed and not args.no_profile:
+                rows = min(PROFILE_ROWS, args.rows)
+                sample = work / FILENAME.format(rows=rows)
+                write_humana(sample, rows, npns, as_of)
+                print(f"\nprofile: run_report on {rows:,} rows under cProfile")
+                stats = work / "ingest.prof"
+                downline(sample, f"downline under cProfile ({rows:,})", profile=stats)
+                clean(vacuum=False)
+                profile_breakdown(stats, rows)
+    finally:
+        clean(vacuum=False)
+    common.verdict(
+        "ingest",
+        (f"downline/baseline = {ratio:.2f}", f"<= {RATIO_TARGET:g}", ratio <= RATIO_TARGET),
+        (f"{rate:,.0f} rows/s", f">= {RATE_TARGET:,}", rate >= RATE_TARGET),
+        (
+            f"peak RSS {rss:.0f} MiB ({tenth['maxrss_mb']:.0f} MiB at a tenth)",
+            f"< {RSS_TARGET_MB} MB",
+            rss < RSS_TARGET_MB,
+        ),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Exports: the request (checks, then a QUEUED row), and the run (claim -> stream rows ->
+format each cell -> CSV in a temp file -> storage -> SUCCEEDED -> notify). Saleor's shape: the
+row is the truth, the worker only moves it forward, the file is delivered by a link."""
+
+import csv
+import hashlib
+import io
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from downline.core import audit, db, jobs, links, plugins, roster, scope
+from downline.core.config import get_settings
+from downline.core.csvsafe import cell
+from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
+from downline.core.export_params import validate
+from downline.core.export_plugins import ExportContext, ExportScope, ExportType
+from downline.core.models import Export, utcnow
+from downline.core.scope import Principal, load_principal
+from downline.core.storage import LocalStorage
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+PROGRESS_SECONDS = 0.5
+# Failures worth another try (the database or the file store hiccuped); anything else fails
+# the export at once with a message for the user.
+TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError)
+
+Progress = Callable[[Export], None]
+
+
+def scope_of(principal: Principal) -> ExportScope:
+    return ExportScope.AGENCY if principal.is_admin else ExportScope.AGENT
+
+
+def types_for(principal: Principal, types: dict[str, ExportType]) -> list[ExportType]:
+    """The types this viewer's role may request (whether or not its exports are switched off)."""
+    return [t for t in types.values() if scope_of(principal) in t.scopes]
+
+
+def request_export(
+    session: Session,
+    principal: Principal,
+    type_key: str,
+    params: object,
+    types: dict[str, ExportType],
+) -> Export:
+    """Check and record a request: the QUEUED row is committed when this returns (send the
+    message after). A refusal is audited and raised."""
+    try:
+        export_type = _allowed(session, principal, type_key, types)
+        checked = validate(export_type, params)
+    except DownlineError as refusal:
+        session.rollback()
+        audit.record(session, "export_refused", refusal.code, actor=principal)
+        session.commit()
+        raise
+    export = Export(
+        type=export_type.key,
+        scope=scope_of(principal).value,
+        params=checked,
+        requester_email=principal.email,
+    )
+    session.add(export)
+    audit.record(session, "export_requested", "ok", actor=principal, export_id=export.id)
+    session.commit()
+    return export
+
+
+def _allowed(session, principal, type_key, types) -> ExportType:
+    export_type = types.get(type_key)
+    if export_type is None:
+        known = ", ".join(t.key for t in types_for(principal, types))
+        raise BadUserInput(f"no export type {type_key!r} (yours: {known})", field="type")
+    if scope_of(principal) not in export_type.scopes:
+        raise Forbidden(f"the {type_key} export is not available to your role")
+    if not roster.exports_allowed(session, principal):
+        raise ExportsDisabled(
+            "Exports are switched off for your agency's agents: ask your agency administrator "
+            "to allow them."
+        )
+    return export_type
+
+
+def file_name(export: Export) -> str:
+    return f"{export.type}-{export.requested_at.date().isoformat()}-{export.id}.csv"
+
+
+def export_query(session: Session, export_type: ExportType, principal: Principal, params: dict):
+    ctx = ExportContext(session, principal, scope.agent_ids(principal), params, utcnow().date())
+    return export_type.query(ctx)
+
+
+def run_export(
+    export_id: str,
+    storage: LocalStorage,
+    types: dict[str, ExportType],
+    progress: Progress | None = None,
+) -> Export | None:
+    """Claim the export and build its file; None when it was not claimable (finished, or
+    running on a live worker). A transient failure hands the row back (QUEUED) and raises,
+    for the broker to retry."""
+    settings = get_settings()
+    with db.session() as session:
+        if not jobs.claim(session, Export, export_id, settings.job_stale_seconds):
+            return None
+        export = session.get(Export, export_id)
+    try:
+        with jobs.heartbeating(Export, export_id):
+            principal, export_type = _requester(export, types)
+            with db.session() as session:
+                query = export_query(session, export_type, principal, export.params)
+                total = session.scalar(
+                    select(func.count()).select_from(query.order_by(None).subquery())
+                )
+                _update(export, progress, rows_total=total)
+                written, size, digest, path = _write(session, export, export_type, query, progress)
+            key = f"exports/{export.id}/{file_name(export)}"
+            storage.put_file(key, path)
+            path.unlink(missing_ok=True)
+    except TRANSIENT:
+        log.warning(
+            "export %s hit a transient failure; it will be retried", export_id, exc_info=True
+        )
+        _release(export)
+        raise
+    except DownlineError as refusal:
+        return _finish(export, jobs.FAILED, progress, error=refusal.message)
+    except Exception:
+        log.exception("export %s failed", export_id)
+        return _finish(
+            export,
+            jobs.FAILED,
+            progress,
+            error="The export could not be built because of an internal error. Request it "
+            "again; if it keeps failing, contact support.",
+        )
+    done = _finish(
+        export,
+        jobs.SUCCEEDED,
+        progress,
+        rows_written=written,
+        row_count=written,
+        byte_size=size,
+        sha256=digest,
+        storage_key=key,
+    )
+    if done.status == jobs.SUCCEEDED:
+        link = links.mint(settings, done.id, done.requester_email)
+        plugins.notify_export_ready(done, link, done.requester_email)
+    return done
+
+
+def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal, ExportType]:
+    with db.session() as session:
+        principal = load_principal(session, export.requester_email)
+    if principal is None:
+        raise Forbidden("the user who requested this export no longer exists")
+    if export.type not in types:
+        raise BadUserInput(f"the {export.type} export is no longer installed", field="type")
+    return principal, types[export.type]
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file that also counts and hashes what is written through it."""
+
+    def __init__(self, out) -> None:
+        self.out, self.size, self.digest = out, 0, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.out.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def _write(session, export, export_type, query, progress):
+    columns = export_type.columns
+    tmp_dir = get_settings().var_dir / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".csv", delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    try:
+        with handle:
+            sink = _Hashing(handle)
+            text = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8", newline="")
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow([c.name for c in columns])
+            written, last = 0, time.monotonic()
+            # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat.
+            for row in session.execute(query.execution_options(yield_per=BATCH)):
+                writer.writerow([cell(v, c.kind, c.pii) for v, c in zip(row, columns, strict=True)])
+                written += 1
+                if time.monotonic() - last >= PROGRESS_SECONDS:
+                    _update(export, progress, rows_written=written)
+                    last = time.monotonic()
+            text.flush()
+            text.detach()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return written, sink.size, sink.digest.hexdigest(), path
+
+
+def _update(export: Export, progress: Progress | None, **values) -> None:
+    with db.session() as session:
+        jobs.heartbeat(session, Export, export.id, **values)
+        if progress:
+            progress(session.get(Export, export.id))
+
+
+def _release(export: Export) -> None:
+    with db.session() as session:
+        session.execute(
+            update(Export)
+            .where(Export.id == export.id, Export.status == jobs.PROCESSING)
+            .values(status=jobs.QUEUED, heartbeat_at=None)
+        )
+        session.commit()
+
+
+def _finish(export: Export, status: str, progress: Progress | None, **values) -> Export:
+    """Move the row to its terminal state, unless another worker took it over meanwhile
+    (then its attempt number moved on, and this run's result is dropped)."""
+    with db.session() as session:
+        session.execute(
+            update(Export)
+            .where(Export.id == export.id, Export.attempts == export.attempts)
+            .where(Export.status == jobs.PROCESSING)
+            .values(status=status, finished_at=utcnow(), **values)
+        )
+        session.commit()
+        done = session.get(Export, export.id)
+    if progress:
+        progress(done)
+    return done
+
+
+def give_up(export_id: str) -> None:
+    """The broker's retries ran out on transient failures: fail the export, saying so."""
+    with db.session() as session:
+        session.execute(
+            update(Export)
+            .where(Export.id == export_id, Export.status.not_in(jobs.TERMINAL))
+            .values(
+                status=jobs.FAILED,
+                finished_at=utcnow(),
+                error="The export could not be built after several attempts (a temporary "
+                "problem on our side). Request it again in a few minutes.",
+            )
+        )
+        session.commit()

@@ -1,0 +1,56 @@
+"""Signed, expiring download links (DESIGN.md): the token names the export and its requester,
+is signed with downline's secret, and expires after DOWNLOAD_LINK_TTL seconds. It is checked
+against the requester's scope again whenever it is used (server/downloads.py)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from downline.core.config import Settings
+from downline.core.models import utcnow
+
+SALT = "downline.export-download"
+
+
+class LinkExpired(Exception):
+    def __init__(self, export_id: str | None, email: str | None) -> None:
+        super().__init__("the link has expired")
+        self.export_id = export_id
+        self.email = email
+
+
+class LinkInvalid(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires_at: datetime
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
+
+
+def mint(settings: Settings, export_id: str, email: str) -> Link:
+    token = _serializer(settings).dumps({"export": export_id, "user": email})
+    url = f"{settings.public_url.rstrip('/')}/exports/{export_id}/download?token={token}"
+    return Link(url, utcnow() + timedelta(seconds=settings.download_link_ttl))
+
+
+def verify(settings: Settings, token: str) -> tuple[str, str]:
+    """(export id, requester email) of a valid token; LinkExpired or LinkInvalid otherwise."""
+    serializer = _serializer(settings)
+    try:
+        payload = serializer.loads(token, max_age=settings.download_link_ttl)
+    except SignatureExpired as exc:
+        # The signature was good, so the payload can be trusted to say whose link it was.
+        claims = serializer.load_payload(exc.payload) if exc.payload else {}
+        raise LinkExpired(claims.get("export"), claims.get("user")) from exc
+    except BadSignature as exc:
+        raise LinkInvalid("the link is not valid") from exc
+    if not isinstance(payload, dict) or not {"export", "user"} <= payload.keys():
+        raise LinkInvalid("the link is not valid")
+    return str(payload["export"]), str(payload["user"])

@@ -1,0 +1,50 @@
+"""Exports (a row moved forward by a worker: QUEUED -> PROCESSING -> SUCCEEDED | FAILED) and
+the append-only audit of export requests, downloads and refusals."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from downline.core.models.base import utcnow
+from downline.core.models.production import new_id
+
+
+class Export(SQLModel, table=True):
+    __table_args__ = (Index("ix_export_history", "requester_email", "requested_at", "id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    type: str  # the export type's key
+    scope: str  # AGENT | AGENCY
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requester_email: str
+    status: str = Field(default="QUEUED", index=True)
+    rows_written: int = 0
+    rows_total: int | None = None
+    row_count: int | None = None
+    byte_size: int | None = None
+    sha256: str | None = None
+    storage_key: str | None = None
+    error: str | None = None
+    requested_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    attempts: int = 0
+    file_deleted_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Never updated or deleted: who asked for, downloaded, or was refused what, and when."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_order", "at", "id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    at: datetime = Field(default_factory=utcnow)
+    actor_email: str | None = Field(default=None, index=True)  # None: no user identified
+    actor_agency_id: str | None = Field(default=None, index=True)  # the actor's agency then
+    action: str  # export_requested, export_refused, export_downloaded, download_refused, ...
+    export_id: str | None = None
+    outcome: str  # ok, or the reason refused

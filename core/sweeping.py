@@ -1,0 +1,58 @@
+"""The sweep: the database is the truth and a message only a wake-up, so every so often the
+jobs whose wake-up was lost are found and sent again, and export files past their retention
+are deleted (the history row keeps saying when).
+
+- QUEUED for longer than a minute: its message was lost (or the broker was down).
+- PROCESSING without a heartbeat for DOWNLINE_JOB_STALE_SECONDS: its worker died.
+Sending such a job twice is harmless: the claim lets one run through.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from downline.core import jobs
+from downline.core.config import Settings
+from downline.core.models import CarrierReport, Export, utcnow
+from downline.core.storage import LocalStorage
+
+QUEUED_GRACE = timedelta(seconds=60)
+
+
+@dataclass
+class Swept:
+    exports: list[str] = field(default_factory=list)  # to send again
+    reports: list[str] = field(default_factory=list)  # to send again
+    files_deleted: int = 0
+
+
+def _waiting(session: Session, model, since_column, settings: Settings) -> list[str]:
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.job_stale_seconds)
+    query = select(model.id).where(
+        ((model.status == jobs.QUEUED) & (since_column < now - QUEUED_GRACE))
+        | ((model.status == jobs.PROCESSING) & (model.heartbeat_at < stale))
+    )
+    return list(session.scalars(query))
+
+
+def sweep(session: Session, settings: Settings, storage: LocalStorage) -> Swept:
+    swept = Swept(
+        exports=_waiting(session, Export, Export.requested_at, settings),
+        reports=_waiting(session, CarrierReport, CarrierReport.uploaded_at, settings),
+    )
+    expired = utcnow() - timedelta(days=settings.export_retention_days)
+    old = select(Export).where(
+        Export.status == jobs.SUCCEEDED,
+        Export.finished_at < expired,
+        Export.file_deleted_at.is_(None),
+    )
+    for export in session.scalars(old):
+        if export.storage_key:
+            storage.delete(export.storage_key)
+        export.file_deleted_at = utcnow()
+        swept.files_deleted += 1
+    session.commit()
+    return swept

@@ -1,0 +1,23 @@
+"""clients: the agent's Clients page, with plan and application details (exports.md)."""
+
+from downline.plugins import CLIENT_FILTER
+from downline.plugins.exports.common import (
+    AGENT_ONLY,
+    CLIENTS_PAGE,
+    client_list,
+    export_type,
+    provide,
+)
+
+CLIENTS = export_type(
+    key="clients",
+    title="Clients",
+    description="Clients on your Clients page, with plan and application details.",
+    scopes=AGENT_ONLY,
+    parameters=CLIENT_FILTER,
+    cells=CLIENTS_PAGE,
+    rows=client_list(),
+)
+
+
+downline_export_types = provide(CLIENTS)

@@ -1,0 +1,70 @@
+"""payouts_program_report: bonus dollars paid to the agency under a payouts program for a date
+range, from its direct downline agents only (exports.md); earliest payment first."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from downline.plugins import (
+    ExportContext,
+    ExportParameter,
+    models,
+    writing_agent,
+)
+from downline.plugins.exports.common import (
+    AGENCY_ONLY,
+    WRITING_AGENT,
+    C,
+    cell,
+    export_type,
+    provide,
+    scoped_rows,
+)
+
+P = models.Payout
+
+PARAMETERS = (
+    ExportParameter("paidFrom", "Date", True, None, "Paid on or after this day (UTC)."),
+    ExportParameter("paidTo", "Date", True, None, "Paid on or before this day (UTC)."),
+)
+
+CELLS = (
+    cell("payout_id", "downline's id of the payout.", P.id),
+    cell("program", "The payouts program.", P.program),
+    cell("paid_at", "When the bonus was paid (UTC).", P.paid_at, kind="datetime"),
+    cell("amount", "The bonus paid.", P.amount, kind="money"),
+    cell("client_id", "The client the bonus is for, if any.", P.client_id),
+    cell("application_id", "That client's Marketplace application id.", C.application_id),
+    *WRITING_AGENT,
+)
+
+
+def _day_start(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
+
+
+def rows(ctx: ExportContext):
+    start = select(P).outerjoin(C, C.id == P.client_id)
+    paid = (
+        P.paid_at >= _day_start(ctx.params["paidFrom"]),
+        P.paid_at < _day_start(ctx.params["paidTo"]) + timedelta(days=1),
+    )
+    direct = writing_agent.agency_id == ctx.principal.agency_id
+    conditions = (P.kind == "program", *paid, direct)
+    order = (P.paid_at, P.id)
+    return scoped_rows(ctx, *conditions, start=start, agent_id=P.agent_id, order=order)
+
+
+PAYOUTS_PROGRAM_REPORT = export_type(
+    key="payouts_program_report",
+    title="Payouts program report",
+    description="Bonus dollars paid to your agency under a payouts program for a date range, "
+    "from its direct downline agents only.",
+    scopes=AGENCY_ONLY,
+    parameters=PARAMETERS,
+    cells=CELLS,
+    rows=rows,
+)
+
+
+downline_export_types = provide(PAYOUTS_PROGRAM_REPORT)

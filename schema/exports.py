@@ -1,0 +1,242 @@
+"""Exports in the API: the catalogue with its legend, the request, the history, one export, its
+live status, and the audit trail."""
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from sqlalchemy import select
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from downline.core import audit, exporting, links, plugins
+from downline.core import models as m
+from downline.core.config import get_settings
+from downline.core.export_plugins import ExportScope
+from downline.core.paging import Key
+from downline.schema.context import run
+from downline.schema.follow import follow
+from downline.schema.relay import Connection, Node, list_connection
+
+ExportScopeEnum = strawberry.enum(ExportScope, name="ExportScope")
+HISTORY_ORDER = (
+    Key(m.Export.requested_at, descending=True, kind=datetime),
+    Key(m.Export.id, descending=True),
+)
+AUDIT_ORDER = (
+    Key(m.AuditEvent.at, descending=True, kind=datetime),
+    Key(m.AuditEvent.id, descending=True),
+)
+
+
+@strawberry.enum
+class ExportStatus(Enum):
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type
+class ExportParameter:
+    name: str
+    type: str
+    required: bool
+    default: JSON | None
+    description: str
+
+
+@strawberry.type
+class ExportColumn:
+    name: str
+    description: str
+    pii: bool
+
+
+@strawberry.type
+class ExportType:
+    key: str = strawberry.field(description='e.g. "clients", "enrollments", "agent_roster".')
+    title: str
+    scopes: list[ExportScopeEnum]
+    description: str
+    parameters: list[ExportParameter]
+    columns: list[ExportColumn] = strawberry.field(description="The export legend.")
+
+    @classmethod
+    def of(cls, t) -> "ExportType":
+        return cls(
+            key=t.key,
+            title=t.title,
+            scopes=list(t.scopes),
+            description=t.description,
+            parameters=[
+                ExportParameter(
+                    name=p.name,
+                    type=p.type,
+                    required=p.required,
+                    default=p.default,
+                    description=p.description,
+                )
+                for p in t.parameters
+            ],
+            columns=[
+                ExportColumn(name=c.name, description=c.description, pii=c.pii is not None)
+                for c in t.columns
+            ],
+        )
+
+
+@strawberry.type
+class Export(Node):
+    id: strawberry.ID
+    scope: ExportScopeEnum
+    params: JSON
+    status: ExportStatus
+    rows_written: int
+    rows_total: int | None = strawberry.field(description="When known.")
+    row_count: int | None = strawberry.field(description="Set when SUCCEEDED.")
+    byte_size: int | None
+    error: str | None = strawberry.field(description="Set when FAILED, a message for the user.")
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    file_deleted_at: datetime | None = strawberry.field(
+        description="Set when the retention sweep deleted the file."
+    )
+    type_key: strawberry.Private[str]
+    requester: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: m.Export) -> "Export":
+        return cls(
+            id=strawberry.ID(row.id),
+            scope=ExportScope(row.scope),
+            params=row.params,
+            status=ExportStatus(row.status),
+            rows_written=row.rows_written,
+            rows_total=row.rows_total,
+            row_count=row.row_count,
+            byte_size=row.byte_size,
+            error=row.error,
+            requested_at=row.requested_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            file_deleted_at=row.file_deleted_at,
+            type_key=row.type,
+            requester=row.requester_email,
+        )
+
+    @strawberry.field
+    def type(self) -> ExportType:
+        return ExportType.of(plugins.installed_export_types()[self.type_key])
+
+    def _link(self) -> links.Link | None:
+        if self.status != ExportStatus.SUCCEEDED or self.file_deleted_at is not None:
+            return None
+        return links.mint(get_settings(), self.id, self.requester)
+
+    @strawberry.field(description="When SUCCEEDED and the file is kept: a fresh signed link.")
+    def download_url(self) -> str | None:
+        link = self._link()
+        return link.url if link else None
+
+    @strawberry.field
+    def link_expires_at(self) -> datetime | None:
+        link = self._link()
+        return link.expires_at if link else None
+
+
+@strawberry.type
+class AuditEvent(Node):
+    id: strawberry.ID
+    at: datetime
+    actor_email: str | None = strawberry.field(description="Null when no user was identified.")
+    action: str
+    export_id: strawberry.ID | None
+    outcome: str = strawberry.field(description="ok, or the reason refused.")
+
+    @classmethod
+    def from_row(cls, row: m.AuditEvent) -> "AuditEvent":
+        export_id = strawberry.ID(row.export_id) if row.export_id else None
+        return cls(
+            id=strawberry.ID(row.id),
+            at=row.at,
+            actor_email=row.actor_email,
+            action=row.action,
+            export_id=export_id,
+            outcome=row.outcome,
+        )
+
+
+def own_export(session, principal, export_id: str) -> m.Export | None:
+    """An export is visible only to the user who requested it."""
+    row = session.get(m.Export, export_id)
+    return row if row is not None and row.requester_email == principal.email else None
+
+
+def history(principal):
+    return select(m.Export).where(m.Export.requester_email == principal.email)
+
+
+@strawberry.input
+class RequestExportInput:
+    type: str
+    params: JSON | None = None
+
+
+@strawberry.type
+class ExportQuery:
+    @strawberry.field(description="The types of this viewer's role, even while exports are off.")
+    def export_types(self, info: Info) -> list[ExportType]:
+        types = exporting.types_for(info.context.principal, plugins.installed_export_types())
+        return [ExportType.of(t) for t in types]
+
+    @strawberry.field(description="The viewer's history, newest first.")
+    async def exports(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[Export]:
+        query = history(info.context.principal)
+        return await list_connection(query, HISTORY_ORDER, Export.from_row, first, after)
+
+    @strawberry.field
+    async def export(self, info: Info, id: strawberry.ID) -> Export | None:
+        row = await run(own_export, info.context.principal, id)
+        return Export.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Agency admins: events of users in their downline; agents: their own."
+    )
+    async def audit_events(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[AuditEvent]:
+        query = audit.visible_events(info.context.principal)
+        return await list_connection(query, AUDIT_ORDER, AuditEvent.from_row, first, after)
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation
+    async def request_export(self, info: Info, input: RequestExportInput) -> Export:
+        row = await run(
+            exporting.request_export,
+            info.context.principal,
+            input.type,
+            input.params,
+            plugins.installed_export_types(),
+        )
+        info.context.queue.send_export(row)
+        return Export.from_row(row)
+
+
+@strawberry.type
+class ExportSubscription:
+    @strawberry.subscription(
+        description="The export's current state at once, then every change, ending after a "
+        "terminal state."
+    )
+    async def export_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Export, None]:
+        async for export in follow(
+            own_export, info.context.principal, "export", id, Export.from_row
+        ):
+            yield export
