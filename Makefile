@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format schema clean
+.PHONY: run test bench lint format schema clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,19 @@ run: $(STAMP)
 	$(BIN)/downline demo --if-empty
 	@echo
 	@echo "GraphiQL:   http://127.0.0.1:8000/graphql  (paste a token above into the Headers tab)"
+	@echo "Exports:    http://127.0.0.1:8000/app  (the export centre page: paste a token above to sign in)"
 	@echo
 	$(BIN)/downline serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+# Debian's Chromium for the browser tests (tests/web), installed when missing and root; where it
+# cannot be, those tests are skipped with the reason (and fail under CI=true).
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) || \
+		echo "could not install chromium: the browser tests will say so"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

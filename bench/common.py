@@ -419,3 +419,36 @@ def raw_connect(autocommit: bool = False):
     import psycopg
 
     return psycopg.connect(libpq_url(), autocommit=autocommit)
+
+
+def machine_load() -> str:
+    """CPUs and load average, printed with figures that other work on the machine can skew."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return f"{os.cpu_count()} CPUs"
+    return f"{os.cpu_count()} CPUs, load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
+def print_profile(path: Path | str, parts: dict[tuple[str, str], str], top: int = 15) -> None:
+    """A cProfile dump as a breakdown, then its top functions by own time. `parts` maps
+    (file name suffix, function name) to a label (indent a label for a part of the one above);
+    each part shows its cumulative time (a generator's: the time spent inside it)."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    total = stats.total_tt
+    found: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
+        for (suffix, function), label in parts.items():
+            if filename.endswith(suffix) and name == function:
+                found[label] = found.get(label, 0.0) + cumulative
+    print(f"  {total:.2f}s under the profiler:")
+    for label in parts.values():
+        if label in found:
+            print(f"    {label:<50} {found[label]:7.2f}s  {found[label] / total:6.1%}")
+    print(f"  top {top} functions by own time:")
+    ranked = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    for (filename, line, name), (_cc, calls, own, cumulative, _callers) in ranked:
+        where = f"{Path(filename).name}:{line}({name})"
+        print(f"    {own:7.2f}s own {cumulative:7.2f}s cum {calls:>10,} calls  {where}")

@@ -111,7 +111,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     common.header(
         "job events: RedisBus.publish (another process) -> RedisBus.subscribe (asyncio)",
-        f"redis {args.redis}; {args.events:,} events at {args.rate:g}/s",
+        f"redis {args.redis}; {args.events:,} events at {args.rate:g}/s; {common.machine_load()}",
     )
     started = time.perf_counter()
     result = asyncio.run(subscribe_and_measure(args))

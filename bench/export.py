@@ -9,10 +9,12 @@ requester and params) rendered with its bound values, run through psycopg's `cur
 into a file. Printed: rows, MB, seconds and rows/s of both, their ratio (target <= 1.5), and the
 worker's peak RSS at ~1M and ~100k rows (target < 200 MB, flat).
 
-The ~1M-row export is `enrollments` requested by the top agency's admin (`clients` is an
-AGENT-scope type: an agent user's book is ~100k rows at most): every client of the downline on
-the Marketplace, archived and unsubmitted ones included. The ~100k-row ones: `enrollments` for
-the agent with the biggest book (`agentIds`), and `clients` requested by that agent's user.
+The big export is `enrollments` requested by the top agency's admin (`clients` is an AGENT-scope
+type: an agent user's book is ~100k rows at most): every client of the downline on the
+Marketplace, archived and unsubmitted ones included (~880k rows of the 1M-client book). The
+~100k-row ones: `enrollments` for the agent with the biggest book (`agentIds`), and `clients`
+requested by that agent's user. When the ratio is missed: the smallest case under cProfile, and
+the big SELECT read through a bare server-side cursor (default and full-result planning).
 
     .venv/bin/python bench/export.py [--clients 1000000] [--only enrollments-all ...]
 """
@@ -29,6 +31,17 @@ import common
 
 RATIO_TARGET = 1.5
 RSS_TARGET_MB = 200
+PROFILE_PARTS = {
+    ("exporting.py", "run_export"): "run_export",
+    ("session.py", "scalar"): "  the count(*) query before the rows",
+    ("exporting.py", "_write"): "  _write: fetch, format, CSV, hash",
+    ("loading.py", "chunks"): "    fetch: ORM rows off the server-side cursor",
+    ("_server_cursor.py", "fetchmany"): "      of which psycopg fetchmany",
+    ("exporting.py", "<listcomp>"): "    format: csvsafe.cell for every cell",
+    ("~", "<method 'writerow' of '_csv.writer' objects>"): "    csv.writer.writerow",
+    ("exporting.py", "write"): "      of which file + sha256 (_Hashing.write)",
+    ("storage.py", "put_file"): "  storage.put_file (copy into storage)",
+}
 EVERYTHING = {
     "includeUnsubmitted": True,
     "includeArchived": True,
@@ -39,7 +52,7 @@ EVERYTHING = {
 # ---- downline's path, in a child process -------------------------------------------------------
 
 
-def child(type_key: str, email: str, params: dict) -> None:
+def child(type_key: str, email: str, params: dict, profile: Path | None) -> None:
     common.use_bench_database()
     from downline.core import db, exporting, plugins
     from downline.core.config import get_settings
@@ -60,8 +73,17 @@ def child(type_key: str, email: str, params: dict) -> None:
         common.child_result({"status": "REFUSED", "error": refusal.message})
         return
     requested = time.perf_counter()
+    profiler = None
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     done = exporting.run_export(export.id, storage, types)
     finished = time.perf_counter()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     common.child_result(
         {
             "export_id": export.id,
@@ -77,8 +99,10 @@ def child(type_key: str, email: str, params: dict) -> None:
     )
 
 
-def end_to_end(type_key: str, email: str, params: dict) -> dict:
+def end_to_end(type_key: str, email: str, params: dict, profile: Path | None = None) -> dict:
     args = [str(Path(__file__).resolve()), "--child", type_key, email, json.dumps(params)]
+    if profile is not None:
+        args += ["--profile", str(profile)]
     result = common.run_child(args)
     if result["status"] not in ("SUCCEEDED", "REFUSED"):
         raise SystemExit(f"the {type_key} export {result['status']}: {result['error']}")
@@ -103,7 +127,7 @@ def export_sql(type_key: str, email: str, params: dict) -> str:
         query = exporting.export_query(
             session, export_type, principal, validate(export_type, params)
         )
-    compiled = query.compile(dialect=engine.dialect)
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     with common.raw_connect() as conn:
         return psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
 
@@ -122,6 +146,21 @@ def baseline(sql: str, target: Path) -> dict:
     with target.open("rb") as written:
         lines = sum(block.count(b"\n") for block in iter(lambda: written.read(1 << 20), b""))
     return {"seconds": seconds, "bytes": target.stat().st_size, "lines": lines}
+
+
+def cursor_fetch(sql: str, fraction: float, batch: int) -> tuple[int, float]:
+    """Rows and seconds to read the SELECT through a server-side cursor (what run_export's
+    yield_per does), nothing else, at a given cursor_tuple_fraction."""
+    started = time.perf_counter()
+    rows = 0
+    with common.raw_connect() as conn:
+        conn.execute(f"SET cursor_tuple_fraction = {float(fraction)}")
+        with conn.cursor(name="bench_export") as cur:
+            cur.itersize = batch
+            cur.execute(sql)
+            for _ in cur:
+                rows += 1
+    return rows, time.perf_counter() - started
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -153,6 +192,7 @@ def measure(name: str, type_key: str, email: str, params: dict, work: Path) -> d
         return None
     sql = export_sql(type_key, email, params)
     base = baseline(sql, work / f"{name}-copy.csv")
+    base["sql"] = sql
     Path(ours["path"]).unlink(missing_ok=True)  # the stored export file: not kept
     (work / f"{name}-copy.csv").unlink(missing_ok=True)
     rows, mb = ours["rows"], ours["bytes"] / 2**20
@@ -169,41 +209,71 @@ def measure(name: str, type_key: str, email: str, params: dict, work: Path) -> d
     )
     print(f"    downline/COPY = {ratio:.2f}")
     assert copied == rows, f"{name}: downline wrote {rows:,} rows, COPY {copied:,}"
-    return {"name": name, "rows": rows, "ratio": ratio, "rss": ours["maxrss_mb"]}
+    return {
+        "name": name,
+        "rows": rows,
+        "ratio": ratio,
+        "rss": ours["maxrss_mb"],
+        "sql": sql,
+        "copy_s": base["seconds"],
+        "total_s": ours["total_s"],
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=common.default_clients())
     parser.add_argument("--only", nargs="*", help="run only these cases")
+    parser.add_argument("--no-profile", action="store_true", help="no cProfile run on a miss")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         type_key, email, params = args.child
-        child(type_key, email, json.loads(params))
+        child(type_key, email, json.loads(params), args.profile)
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     common.header(
         "exports end to end (request -> SUCCEEDED) vs COPY (SELECT …) TO STDOUT",
-        f"database {common.bench_url()}",
+        f"database {common.bench_url()}; {common.machine_load()}",
     )
     book = common.ensure_book(args.clients)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
     results = []
     with tempfile.TemporaryDirectory(prefix="downline-bench-export-") as tmp:
-        for name, type_key, email, params in cases(book):
-            if args.only and name not in args.only:
-                continue
+        chosen = [case for case in cases(book) if not args.only or case[0] in args.only]
+        for name, type_key, email, params in chosen:
             result = measure(name, type_key, email, params, Path(tmp))
             if result is not None:
                 results.append(result)
-    big = max(results, key=lambda r: r["rows"])
-    small = min(results, key=lambda r: r["rows"])
-    rss = max(r["rss"] for r in results)
-    print(
-        f"\n  worker peak RSS: {big['rss']:.0f} MiB at {big['rows']:,} rows ({big['name']}), "
-        f"{small['rss']:.0f} MiB at {small['rows']:,} rows ({small['name']})"
-    )
+        big = max(results, key=lambda r: r["rows"])
+        small = min(results, key=lambda r: r["rows"])
+        rss = max(r["rss"] for r in results)
+        print(
+            f"\n  worker peak RSS: {big['rss']:.0f} MiB at {big['rows']:,} rows ({big['name']}), "
+            f"{small['rss']:.0f} MiB at {small['rows']:,} rows ({small['name']})"
+        )
+        if big["ratio"] > RATIO_TARGET and not args.no_profile:
+            name, type_key, email, params = next(c for c in chosen if c[0] == small["name"])
+            print(f"\nprofile: run_export of {name} ({small['rows']:,} rows) under cProfile")
+            stats = Path(tmp) / "export.prof"
+            profiled = end_to_end(type_key, email, params, profile=stats)
+            Path(profiled["path"]).unlink(missing_ok=True)
+            common.print_profile(stats, PROFILE_PARTS)
+            from downline.core.exporting import BATCH
+
+            print(
+                f"\nthe fetch alone, {big['name']} ({big['rows']:,} rows): the same SELECT read "
+                f"through a psycopg server-side cursor ({BATCH:,} rows a fetch), no formatting"
+            )
+            for fraction in (0.1, 1.0):
+                rows, seconds = cursor_fetch(big["sql"], fraction, BATCH)
+                note = " (the default)" if fraction == 0.1 else ""
+                print(
+                    f"    cursor_tuple_fraction {fraction:g}{note}: "
+                    f"{seconds:6.2f}s = {seconds / big['copy_s']:.2f} x COPY, "
+                    f"{seconds / big['total_s']:.0%} of downline's time"
+                )
     common.verdict(
         "export",
         (

@@ -405,40 +405,20 @@ def clean(vacuum: bool = True) -> None:
     sql("CHECKPOINT", autocommit=True)
 
 
-def profile_breakdown(path: Path, rows: int, top: int = 18) -> None:
-    import pstats
-
-    stats = pstats.Stats(str(path))
-    wanted = {
-        ("carrier.py", "parse"): "parse: CarrierFormat.parse (rows + to_record)",
-        ("rows.py", "rows"): "  csv rows: Delimited.rows",
-        ("records.py", "to_record"): "  records: to_record",
-        ("dates.py", "parse"): "    dates",
-        ("statuses.py", "resolve"): "    statuses",
-        ("staging.py", "add"): "stage: Staging.add",
-        ("staging.py", "_row"): "  Staging._row (dicts, uuid4)",
-        ("uuid.py", "uuid4"): "    uuid4",
-        ("staging.py", "apply"): "apply: Staging.apply",
-        ("staging.py", "_upsert"): "  the upsert",
-        ("ingesting.py", "_in_book"): "NPN check: _in_book",
-        ("ingesting.py", "_progress"): "progress: _progress",
-        ("ingesting.py", "_batches"): "_batches (drives parse)",
-    }
-    total = stats.total_tt
-    found = {}
-    for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
-        for (suffix, func), label in wanted.items():
-            if filename.endswith(suffix) and name == func:
-                found[label] = found.get(label, 0.0) + ct
-    print(f"  cProfile of run_report on {rows:,} rows: {total:.2f}s under the profiler")
-    for label in wanted.values():
-        if label in found:
-            print(f"    {label:<48} {found[label]:7.2f}s  {found[label] / total:6.1%}")
-    print(f"  top {top} functions by own time:")
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
-    for (filename, line, name), (_cc, nc, tt, ct, _callers) in rows:
-        where = f"{Path(filename).name}:{line}({name})"
-        print(f"    {tt:7.2f}s own {ct:7.2f}s cum {nc:>10,} calls  {where}")
+PROFILE_PARTS = {
+    ("carrier.py", "parse"): "parse: CarrierFormat.parse (rows + to_record)",
+    ("rows.py", "rows"): "  csv rows: Delimited.rows",
+    ("records.py", "to_record"): "  records: to_record",
+    ("dates.py", "parse"): "    dates (strptime)",
+    ("statuses.py", "resolve"): "    statuses",
+    ("staging.py", "add"): "stage: Staging.add",
+    ("staging.py", "_row"): "  Staging._row (dicts, uuid4)",
+    ("uuid.py", "uuid4"): "    uuid4",
+    ("staging.py", "apply"): "apply: Staging.apply",
+    ("staging.py", "_upsert"): "  the upsert",
+    ("ingesting.py", "_in_book"): "NPN check: _in_book",
+    ("ingesting.py", "_progress"): "progress: _progress",
+}
 
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -458,7 +438,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     common.header(
         f"carrier ingest: a {args.rows:,}-row Humana CSV, downline vs COPY + one upsert",
-        f"database {common.bench_url()}",
+        f"database {common.bench_url()}; {common.machine_load()}",
     )
     book = common.ensure_book(args.clients)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
@@ -513,7 +493,10 @@ def main() -> int:
                 f"{ours['run_s'] / base['total_s']:.2f}; re-ingest: "
                 f"{again['total_s'] / base_again['total_s']:.2f})"
             )
-            print(f"  downline rows/s = {rate:,.0f}")
+            print(
+                f"  downline rows/s = {rate:,.0f}; the baseline's own = "
+                f"{args.rows / base['total_s']:,.0f} (the server's ceiling for this table)"
+            )
             print(
                 f"  peak RSS {rss:.0f} MiB at {args.rows:,} rows, "
                 f"{tenth['maxrss_mb']:.0f} MiB at {small_rows:,} rows"
@@ -527,7 +510,7 @@ def main() -> int:
                 stats = work / "ingest.prof"
                 downline(sample, f"downline under cProfile ({rows:,})", profile=stats)
                 clean(vacuum=False)
-                profile_breakdown(stats, rows)
+                common.print_profile(stats, PROFILE_PARTS)
     finally:
         clean(vacuum=False)
     common.verdict(

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     database_url: str = ""  # default: sqlite file under var_dir
     broker_url: str | None = None
     redis_url: str | None = None
+    queue: str = "downline"  # the Dramatiq queue name on the broker
     storage_url: str = ""  # default: file://<var_dir>/files
     secret_key: str = ""  # default: generated once into <var_dir>/secret.key
     token_ttl: int = 86400

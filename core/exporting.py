@@ -23,7 +23,7 @@ from downline.core.export_params import validate
 from downline.core.export_plugins import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
 from downline.core.scope import Principal, load_principal
-from downline.core.storage import LocalStorage
+from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def export_query(session: Session, export_type: ExportType, principal: Principal
 
 def run_export(
     export_id: str,
-    storage: LocalStorage,
+    storage: Storage,
     types: dict[str, ExportType],
     progress: Progress | None = None,
 ) -> Export | None:
@@ -113,7 +113,7 @@ def run_export(
             return None
         export = session.get(Export, export_id)
     try:
-        with jobs.heartbeating(Export, export_id):
+        with jobs.heartbeating(Export, export_id, attempt=export.attempts):
             principal, export_type = _requester(export, types)
             with db.session() as session:
                 query = export_query(session, export_type, principal, export.params)
@@ -122,7 +122,9 @@ def run_export(
                 )
                 _update(export, progress, rows_total=total)
                 written, size, digest, path = _write(session, export, export_type, query, progress)
-            key = f"exports/{export.id}/{file_name(export)}"
+            # One key per attempt: a worker that lost its claim (frozen past the stale limit,
+            # then thawed) never replaces the file of the attempt that finished the row.
+            key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
             storage.put_file(key, path)
             path.unlink(missing_ok=True)
     except TRANSIENT:
@@ -152,6 +154,16 @@ def run_export(
         sha256=digest,
         storage_key=key,
     )
+    if done.storage_key != key:
+        # Another worker took the job over meanwhile and finished it: its file is the row's
+        # and it tells the requester; this run's file goes.
+        log.warning(
+            "export %s was finished by another attempt: attempt %s dropped",
+            export_id,
+            export.attempts,
+        )
+        storage.delete(key)
+        return done
     if done.status == jobs.SUCCEEDED:
         link = links.mint(settings, done.id, done.requester_email)
         plugins.notify_export_ready(done, link, done.requester_email)
@@ -188,7 +200,11 @@ def _write(session, export, export_type, query, progress):
     columns = export_type.columns
     tmp_dir = get_settings().var_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".csv", delete=False)  # noqa: SIM115
+    for leftover in tmp_dir.glob(f"{export.id}-*.csv"):  # an earlier attempt's, killed mid-file
+        leftover.unlink(missing_ok=True)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        dir=tmp_dir, prefix=f"{export.id}-", suffix=".csv", delete=False
+    )
     path = Path(handle.name)
     try:
         with handle:
@@ -224,6 +240,7 @@ def _release(export: Export) -> None:
         session.execute(
             update(Export)
             .where(Export.id == export.id, Export.status == jobs.PROCESSING)
+            .where(Export.attempts == export.attempts)  # still this run's claim
             .values(status=jobs.QUEUED, heartbeat_at=None)
         )
         session.commit()

@@ -3,7 +3,9 @@ check each row's NPN against the uploader's book -> stage in batches -> one upse
 
 The upsert and everything staged happen in one transaction, so a failed or killed run leaves the
 policies as they were; the report row is claimed and heart-beaten like every job (jobs.py), so a
-re-delivered message is a no-op and a dead worker's report is taken over by another.
+re-delivered message is a no-op and a dead worker's report is taken over by another. The report's
+SUCCEEDED commits in the upsert's transaction, and only while the claim is still the run's: a
+worker frozen past the stale limit whose report was taken over applies nothing when it thaws.
 """
 
 import logging
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, select, true, update
 from sqlmodel import Session
 
 from downline.core import db, jobs, scope
@@ -29,7 +31,7 @@ from downline.core.plugins import (
 )
 from downline.core.scope import Principal, load_principal
 from downline.core.staging import Staging
-from downline.core.storage import LocalStorage
+from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ Progress = Callable[[CarrierReport], None]
 
 def create_report(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     principal: Principal | None,
     *,
     filename: str,
@@ -90,7 +92,7 @@ class _Tally:
 
 def run_report(
     report_id: str,
-    storage: LocalStorage,
+    storage: Storage,
     parsers: dict[str, CarrierParser],
     progress: Progress | None = None,
 ) -> CarrierReport | None:
@@ -107,34 +109,38 @@ def run_report(
         principal = _uploader(report)
         parser = _parser(report, storage, parsers)
         with (
-            jobs.heartbeating(CarrierReport, report_id),
+            jobs.heartbeating(CarrierReport, report_id, attempt=report.attempts),
             storage.open(report.storage_key) as stream,
         ):
-            counts, tally = _ingest(report, parser, principal, stream, progress)
+            _ingest(report, parser, principal, stream, progress)
+    except _ClaimLost:
+        log.warning(
+            "carrier report %s was taken over by another worker: attempt %s applied nothing",
+            report_id,
+            report.attempts,
+        )
+        return None
     except (FileRejected, CarrierNotRecognized, NotFound) as exc:
         message = str(exc) if str(exc).startswith(report.filename) else f"{report.filename}: {exc}"
-        return _finish(report_id, jobs.FAILED, error=message, progress=progress)
+        return _finish(report, jobs.FAILED, error=message, progress=progress)
     except Exception:
         log.exception("carrier report %s failed", report_id)
         return _finish(
-            report_id,
+            report,
             jobs.FAILED,
             error="The report could not be processed because of an internal error; "
             "nothing was changed. Try again, or contact support if it keeps failing.",
             progress=progress,
         )
-    return _finish(
-        report_id,
-        jobs.SUCCEEDED,
-        carrier=parser.key,
-        rows_read=tally.read,
-        rows_rejected=tally.rejected,
-        rows_inserted=counts.inserted,
-        rows_updated=counts.updated,
-        rows_unchanged=counts.unchanged,
-        unmatched_npns=sorted(tally.unmatched, key=lambda n: (len(n), n)),
-        progress=progress,
-    )
+    with db.session() as session:
+        done = session.get(CarrierReport, report_id)  # SUCCEEDED, with the upsert (_ingest)
+    if progress:
+        progress(done)
+    return done
+
+
+class _ClaimLost(Exception):
+    """Another worker took the report over (this one was frozen past the stale limit)."""
 
 
 def _uploader(report: CarrierReport) -> Principal | None:
@@ -148,7 +154,7 @@ def _uploader(report: CarrierReport) -> Principal | None:
 
 
 def _parser(
-    report: CarrierReport, storage: LocalStorage, parsers: dict[str, CarrierParser]
+    report: CarrierReport, storage: Storage, parsers: dict[str, CarrierParser]
 ) -> CarrierParser:
     if report.carrier is not None:
         if report.carrier not in parsers:
@@ -166,13 +172,42 @@ def _ingest(report, parser, principal, stream, progress):
         staging = Staging(conn, parser.key, report.uploader_agency_id)
         for batch in _batches(parser.parse(stream, report.as_of), errors, tally):
             staging.add(_in_book(conn, batch, principal, errors, tally))
+            _progress(report, tally, progress)
             _store_errors(report.id, errors, tally)
             errors.clear()
-            _progress(report, tally, progress)
+        _store_errors(report.id, errors, tally)
+        # The upsert and the report's SUCCEEDED commit together, and only while the claim is
+        # still this run's: renewing it here locks the report's row, so nobody can take the
+        # report over until this commits (and then it is finished).
+        _renew_claim(conn, report)
         counts = staging.apply(report.id, utcnow())
         staging.drop()
-    _store_errors(report.id, errors, tally)
-    return counts, tally
+        conn.execute(
+            update(CarrierReport)
+            .where(CarrierReport.id == report.id)
+            .values(
+                status=jobs.SUCCEEDED,
+                finished_at=utcnow(),
+                carrier=parser.key,
+                rows_read=tally.read,
+                rows_rejected=tally.rejected,
+                rows_inserted=counts.inserted,
+                rows_updated=counts.updated,
+                rows_unchanged=counts.unchanged,
+                unmatched_npns=sorted(tally.unmatched, key=lambda n: (len(n), n)),
+            )
+        )
+
+
+def _renew_claim(conn, report: CarrierReport) -> None:
+    renewed = conn.execute(
+        update(CarrierReport)
+        .where(CarrierReport.id == report.id, CarrierReport.status == jobs.PROCESSING)
+        .where(CarrierReport.attempts == report.attempts)
+        .values(heartbeat_at=utcnow())
+    )
+    if renewed.rowcount != 1:
+        raise _ClaimLost
 
 
 def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[PolicyRecord]]:
@@ -226,24 +261,32 @@ def _store_errors(report_id: str, errors: list[RowError], tally: _Tally) -> None
 
 
 def _progress(report: CarrierReport, tally: _Tally, progress: Progress | None) -> None:
+    """Record progress (renewing the claim); stop at once if the claim is no longer this run's."""
     with db.session() as session:
         jobs.heartbeat(
             session, CarrierReport, report.id, rows_read=tally.read, rows_rejected=tally.rejected
         )
+        current = session.get(CarrierReport, report.id)
+        if current.attempts != report.attempts or current.status != jobs.PROCESSING:
+            raise _ClaimLost
         if progress:
-            progress(session.get(CarrierReport, report.id))
+            progress(current)
 
 
-def _finish(report_id: str, status: str, progress: Progress | None, **values) -> CarrierReport:
+def _finish(
+    report: CarrierReport, status: str, progress: Progress | None, **values
+) -> CarrierReport:
+    """Move the report to `status`, unless another worker took it over meanwhile (then its
+    attempt number moved on, and this run's outcome is dropped)."""
     with db.session() as session:
-        report = session.get(CarrierReport, report_id)
-        for name, value in values.items():
-            setattr(report, name, value)
-        report.status = status
-        report.finished_at = utcnow()
-        session.add(report)
+        session.execute(
+            update(CarrierReport)
+            .where(CarrierReport.id == report.id, CarrierReport.status == jobs.PROCESSING)
+            .where(CarrierReport.attempts == report.attempts)
+            .values(status=status, finished_at=utcnow(), **values)
+        )
         session.commit()
-        session.refresh(report)
+        done = session.get(CarrierReport, report.id)
     if progress:
-        progress(report)
-    return report
+        progress(done)
+    return done

@@ -6,7 +6,7 @@ visible to the admins of the agency that owns the row and above (production.md).
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, Select, and_, case, exists, func, or_, select
+from sqlalchemy import Date, Select, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -40,23 +40,34 @@ class ProductionFilter:
     effective_to: date | None = None
 
 
+# Each policy is joined to the agent its NPN matches (an NPN is unique among agents), under an
+# alias so that the scope's own subqueries over `agent` stay uncorrelated with it.
+_matched = aliased(Agent, name="matched_agent")
+
+
 def policies_query(principal: Principal, f: ProductionFilter) -> Select:
-    return select(Policy).where(_visible(principal, f), *_filters(f))
+    return scoped(select(Policy), principal, f)
+
+
+def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
+    """`query` (over Policy) joined to the matched agent, limited to what `principal` may see."""
+    matched = query.outerjoin(_matched, _matched.npn == Policy.agent_npn)
+    return matched.where(_visible(principal, f), *_filters(f))
 
 
 def _visible(principal: Principal, f: ProductionFilter):
-    agents = scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids)
-    matched = Policy.agent_npn.in_(select(Agent.npn).where(Agent.id.in_(agents)))
-    if not principal.is_admin or f.agent_ids is not None:
-        return matched
-    owners = scope.agency_ids(principal)
+    if not principal.is_admin:
+        return _matched.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
+    # An admin sees a matched policy by its agent's agency and an unmatched one by the agency
+    # that owns the row: one column in one IN, which PostgreSQL hash-joins (an OR of two
+    # subqueries it cannot).
+    agency = case((_matched.id.is_(None), Policy.owner_agency_id), else_=_matched.agency_id)
+    visible = agency.in_(scope.agency_ids(principal))
     if f.agency_ids is not None:
-        owners = owners.where(scope.agency_column(owners).in_(descendants_of(f.agency_ids)))
-    unmatched = and_(
-        Policy.owner_agency_id.in_(owners),
-        ~exists(select(Agent.id).where(Agent.npn == Policy.agent_npn)),
-    )
-    return or_(matched, unmatched)
+        visible = and_(visible, agency.in_(descendants_of(f.agency_ids)))
+    if f.agent_ids is not None:
+        visible = and_(visible, _matched.id.in_(f.agent_ids))
+    return visible
 
 
 def _filters(f: ProductionFilter) -> list:
@@ -93,9 +104,6 @@ def _month_start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
-# The summary joins each policy to its agent under an alias, so that the scope's own subqueries
-# over `agent` stay uncorrelated with it.
-_matched = aliased(Agent, name="matched_agent")
 DIMENSIONS = {
     "AGENT": _matched.id,
     "AGENCY": _matched.agency_id,
@@ -128,13 +136,11 @@ def summary(
             _count("POLICY_DISENROLLMENT", "DECEASED").label("disenrolled"),
         )
         .select_from(Policy)
-        .outerjoin(_matched, _matched.npn == Policy.agent_npn)
-        .where(_visible(principal, f), *_filters(f))
         .group_by(*(DIMENSIONS[d] for d in dims))
         .order_by(*(DIMENSIONS[d].asc().nulls_last() for d in dims))
     )
     rows = []
-    for row in session.execute(query).mappings():
+    for row in session.execute(scoped(query, principal, f)).mappings():
         bucket = {d: None for d in DIMENSIONS} | dict(row)
         bucket["net"] = bucket["approved"] + bucket["active"]
         rows.append(bucket)

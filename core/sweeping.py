@@ -16,7 +16,7 @@ from sqlmodel import Session
 from downline.core import jobs
 from downline.core.config import Settings
 from downline.core.models import CarrierReport, Export, utcnow
-from downline.core.storage import LocalStorage
+from downline.core.storage import Storage
 
 QUEUED_GRACE = timedelta(seconds=60)
 
@@ -38,7 +38,7 @@ def _waiting(session: Session, model, since_column, settings: Settings) -> list[
     return list(session.scalars(query))
 
 
-def sweep(session: Session, settings: Settings, storage: LocalStorage) -> Swept:
+def sweep(session: Session, settings: Settings, storage: Storage) -> Swept:
     swept = Swept(
         exports=_waiting(session, Export, Export.requested_at, settings),
         reports=_waiting(session, CarrierReport, CarrierReport.uploaded_at, settings),

@@ -14,7 +14,8 @@ from downline.server.broker import broker  # noqa: F401  (binds the actors below
 
 log = logging.getLogger(__name__)
 
-QUEUE = "downline"
+# One deployment's queue on a shared broker (DOWNLINE_QUEUE; several deployments may share one).
+QUEUE = get_settings().queue
 
 
 def _publish(kind: str):

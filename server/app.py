@@ -13,7 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 from downline.core import db, events, plugins
 from downline.core.config import get_settings
 from downline.schema import make_schema
-from downline.server import downloads, metrics
+from downline.server import downloads, metrics, webapp
 from downline.server.actors import DramatiqQueue
 from downline.server.embedded import background
 from downline.server.graphql import Authenticated, DownlineGraphQL
@@ -32,12 +32,9 @@ def _database() -> None:
 
 
 def _broker() -> None:
-    from downline.server.broker import broker
+    from downline.server import broker
 
-    if hasattr(broker, "client"):  # Redis
-        broker.client.ping()
-    elif hasattr(broker, "connection"):  # RabbitMQ: opening the channel is the check
-        broker.connection  # noqa: B018
+    broker.ping()
 
 
 def _checks() -> dict:
@@ -86,5 +83,6 @@ def create_app() -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
+        *webapp.routes(),
     ]
     return Starlette(routes=routes, lifespan=background(settings))

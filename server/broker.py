@@ -5,6 +5,8 @@ Imported before the actors are declared, so they bind to it; `dramatiq downline.
 and `downline worker` get the same broker from the same settings.
 """
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
@@ -22,8 +24,59 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        return RabbitmqBroker(url=url, socket_timeout=10, connection_attempts=3)
+        # Dramatiq takes a URL or pika parameters, not both: the timeouts ride in the URL's
+        # query (where an operator's own values win). Publisher confirms: a send returns once
+        # RabbitMQ has the message, so a lost one is an error here, not a silent drop.
+        urls = ";".join(_with_defaults(u, AMQP_DEFAULTS) for u in url.split(";"))
+        return RabbitmqBroker(url=urls, confirm_delivery=True)
     raise ValueError(f"DOWNLINE_BROKER_URL: unsupported scheme in {url!r} (redis:// or amqp://)")
+
+
+AMQP_DEFAULTS = {
+    "socket_timeout": "10",
+    "stack_timeout": "15",
+    "blocked_connection_timeout": "30",
+    "connection_attempts": "3",
+    "retry_delay": "1",
+    "heartbeat": "60",
+}
+
+
+def _with_defaults(url: str, defaults: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = defaults | dict(parse_qsl(parts.query))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+PING_SECONDS = 3.0
+
+
+def ping() -> None:
+    """Raise unless the broker answers now (readiness), within about PING_SECONDS.
+
+    Redis: PING. RabbitMQ: a fresh connection and channel, closed again (the broker's own
+    connections are per thread and cached, so touching one proves nothing once it is open)."""
+    if hasattr(broker, "client"):  # Redis
+        broker.client.ping()
+        return
+    parameters = getattr(broker, "parameters", None)
+    if parameters is None:  # the in-memory broker
+        return
+    import copy
+
+    import pika
+
+    # One attempt at each of the broker's nodes, as pika would try them.
+    candidates = [
+        copy.deepcopy(p) for p in (parameters if isinstance(parameters, list) else [parameters])
+    ]
+    for candidate in candidates:
+        candidate.connection_attempts = 1
+        candidate.socket_timeout = PING_SECONDS
+        candidate.stack_timeout = PING_SECONDS
+        candidate.blocked_connection_timeout = PING_SECONDS
+    with pika.BlockingConnection(candidates) as connection:
+        connection.channel().close()
 
 
 broker = make_broker(get_settings())

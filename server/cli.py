@@ -78,7 +78,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        ws="websockets",
+        ws="auto",
         log_level="info",
     )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
+from sqlalchemy import select
 
 from downline.core import db, ingesting, plugins
 from downline.core.config import get_settings
@@ -71,12 +72,8 @@ def _print(report: CarrierReport) -> None:
         f"rejected {report.rows_rejected:,}"
     )
     with db.session() as session:
-        errors = (
-            session.query(ReportRowError)
-            .filter_by(report_id=report.id)
-            .order_by(ReportRowError.line)
-        )
-        for error in errors:
+        query = select(ReportRowError).where(ReportRowError.report_id == report.id)
+        for error in session.scalars(query.order_by(ReportRowError.line)):
             typer.echo(f"  {error.message}")
     if report.rows_rejected > ingesting.MAX_STORED_ERRORS:
         typer.echo(

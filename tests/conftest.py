@@ -444,55 +444,156 @@ def stop(process, sig=None) -> None:
 
 
 @pytest.fixture
-def live_stack(database, redis_url, tmp_path) -> Iterator[LiveStack]:
-    import sys
-    import time
+def live_stack(live_stacks) -> LiveStack:
+    """`downline serve --no-workers-in-process` and one `downline worker` on Redis, ready."""
+    return live_stacks()
 
-    import httpx
-    import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
-    bin_dir = Path(sys.executable).parent
-    port = _free_port()
-    env = os.environ | {
-        "DOWNLINE_DATABASE_URL": database,
-        "DOWNLINE_BROKER_URL": redis_url,
-        "DOWNLINE_REDIS_URL": redis_url,
-        "DOWNLINE_JOB_STALE_SECONDS": "5",
-        "DOWNLINE_SWEEP_SECONDS": "1",
-    }
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    api = start(
-        [str(bin_dir / "downline"), "serve", "--port", str(port), "--no-workers-in-process"],
-        env,
-        logs / "api.log",
-    )
-    stack = LiveStack(f"http://127.0.0.1:{port}", env, logs)
-    stack.worker_command = [
-        str(bin_dir / "downline"),
-        "worker",
-        "--processes",
-        "1",
-        "--threads",
-        "2",
-    ]
-    stack.start_worker()
-    stack.api = api
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{stack.base_url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or api.poll() is not None:
-            stop(api)
-            stop(stack.worker)
-            pytest.fail(f"the API did not become ready:\n{stack.logs_text()}")
-        time.sleep(0.2)
+# ---- live stacks on any broker, whose processes a test may stop, kill and start (tests/faults)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """A RabbitMQ for the worker-path tests on AMQP (events stay on Redis)."""
+    url = os.environ.get("DOWNLINE_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
     try:
-        yield stack
+        import pika
+
+        pika.BlockingConnection(_amqp_parameters(url, timeout=3)).close()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach RabbitMQ means "not here"
+        unavailable("RabbitMQ", str(exc) or type(exc).__name__)
+    return url
+
+
+def _amqp_parameters(url: str, timeout: float):
+    import pika
+
+    parameters = pika.URLParameters(url)
+    parameters.connection_attempts = 1
+    parameters.socket_timeout = timeout
+    parameters.stack_timeout = timeout
+    parameters.blocked_connection_timeout = timeout
+    return parameters
+
+
+class Stack(LiveStack):
+    """A LiveStack whose API and worker can each be stopped, killed and started again; the API
+    and the worker may see different settings (e.g. the API's broker behind a proxy)."""
+
+    def __init__(self, port: int, env: dict, logs: Path, api_env: dict, worker_env: dict) -> None:
+        import sys
+
+        super().__init__(f"http://127.0.0.1:{port}", env, logs)
+        self.port = port
+        self.api_env, self.worker_env = api_env, worker_env
+        self.queue = env["DOWNLINE_QUEUE"]
+        self.broker_url = worker_env["DOWNLINE_BROKER_URL"]
+        downline = str(Path(sys.executable).parent / "downline")
+        self.api_command = [downline, "serve", "--port", str(port), "--no-workers-in-process"]
+        self.worker_command = [downline, "worker", "--processes", "1", "--threads", "2"]
+        self.api = self.worker = None
+
+    def start_api(self) -> None:
+        self.api = start(self.api_command, self.api_env, self.logs / "api.log")
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until /readyz answers 200; fails the test with the logs if the API never does."""
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.api.poll() is not None:
+                pytest.fail(f"the API did not become ready:\n{self.logs_text()}")
+            time.sleep(0.1)
+
+    def stop_api(self, sig=None) -> None:
+        if self.api is not None:
+            stop(self.api, sig)
+
+    def start_worker(self) -> None:
+        self.worker = start(self.worker_command, self.worker_env, self.logs / "worker.log")
+
+    def stop_worker(self, sig=None) -> None:
+        if self.worker is not None:
+            stop(self.worker, sig)
+
+    def close(self) -> None:
+        self.stop_api()
+        self.stop_worker()
+        _drop_queue(self.broker_url, self.queue)
+
+
+def _drop_queue(broker_url: str, queue: str) -> None:
+    """Delete a test queue from a shared broker (Redis keys, or RabbitMQ's durable queues)."""
+    try:
+        if broker_url.startswith("amqp"):
+            import pika
+
+            with pika.BlockingConnection(_amqp_parameters(broker_url, timeout=3)) as connection:
+                channel = connection.channel()
+                for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                    channel.queue_delete(name)
+        else:
+            import redis
+
+            client = redis.Redis.from_url(broker_url, socket_timeout=3)
+            keys = list(client.scan_iter(f"dramatiq:*{queue}*"))
+            if keys:
+                client.delete(*keys)
+    except Exception:  # noqa: BLE001, S110 - a leftover test queue is harmless
+        pass
+
+
+@pytest.fixture
+def live_stacks(database, redis_url, tmp_path) -> Iterator:
+    """A factory of live stacks on this test's database, each stopped (and its queue dropped)
+    at the end: `make(broker_url=..., env={...}, api_env={...}, worker_env={...}, worker=True,
+    ready=True)`. The broker is Redis unless `broker_url` says otherwise; events are always on
+    Redis; every stack has a queue of its own, jobs go stale after 5 s and the API sweeps every
+    second (`env` overrides any of that)."""
+    stacks: list[Stack] = []
+
+    def make(
+        *,
+        broker_url: str | None = None,
+        env: dict | None = None,
+        api_env: dict | None = None,
+        worker_env: dict | None = None,
+        worker: bool = True,
+        ready: bool = True,
+    ) -> Stack:
+        common = os.environ | {
+            "DOWNLINE_DATABASE_URL": database,
+            "DOWNLINE_BROKER_URL": broker_url or redis_url,
+            "DOWNLINE_REDIS_URL": redis_url,
+            "DOWNLINE_JOB_STALE_SECONDS": "5",
+            "DOWNLINE_SWEEP_SECONDS": "1",
+            # A queue of its own: other runs may share this broker.
+            "DOWNLINE_QUEUE": f"downline-test-{uuid.uuid4().hex[:8]}",
+        }
+        common |= env or {}
+        logs = tmp_path / ("logs" if not stacks else f"logs-{len(stacks)}")
+        logs.mkdir()
+        stack = Stack(
+            _free_port(), common, logs, common | (api_env or {}), common | (worker_env or {})
+        )
+        stacks.append(stack)
+        stack.start_api()
+        if worker:
+            stack.start_worker()
+        if ready:
+            stack.wait_ready()
+        return stack
+
+    try:
+        yield make
     finally:
-        stop(api)
-        stop(stack.worker)
+        for stack in stacks:
+            stack.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 45658 = 2025-01-01 (the 1900 leap-year bug included)
@@ -45,6 +46,12 @@ def birth_date(two_digit_year: int, month: int, day: int, as_of: date) -> date:
     raise ValueError("no such date of birth")
 
 
+@lru_cache(maxsize=8192)
+def _strptime(text: str, fmt: str) -> date:
+    """strptime is slow and a report repeats its dates (effective dates are month starts)."""
+    return datetime.strptime(text, fmt).date()
+
+
 @dataclass(frozen=True)
 class Strftime:
     """Text dates in one strftime format, e.g. "%m/%d/%Y" (labelled MM/DD/YYYY in messages)."""
@@ -59,7 +66,7 @@ class Strftime:
     def parse(self, value: object, *, birth_as_of: date | None = None) -> date:
         if not isinstance(value, str):
             raise ValueError(f"not text in {self.label}")
-        parsed = datetime.strptime(value.strip(), self.fmt).date()
+        parsed = _strptime(value.strip(), self.fmt)
         if "%y" not in self.fmt:
             return parsed
         if birth_as_of is not None:

@@ -185,7 +185,7 @@ def test_every_principal_sees_exactly_its_scope(api, load_book, database, empty_
         assert not load_book({"agencies": moved["agencies"], "agents": moved["agents"]}).rejections
         with db.session() as session:  # the closure table agrees with the parents
             pairs = select(AgencyClosure.ancestor_id, AgencyClosure.descendant_id)
-            closure = set(session.execute(pairs).tuples())
+            closure = {tuple(row) for row in session.execute(pairs)}
         assert closure == {
             (f"g{t}", f"g{d}") for t in moved_parents for d in below(moved_parents, t)
         }
@@ -220,5 +220,90 @@ def test_every_principal_sees_exactly_its_scope(api, load_book, database, empty_
                 {f"g{g}" for g in below(moved_parents, who)} if kind == "admin" else own
             )
             assert found == agents | want_clients | want_leads | visible_agencies
+
+    check()
+
+
+@st.composite
+def production_books(draw):
+    """A hierarchy, agents (moved or not), and policies on their NPNs or on NPNs of nobody,
+    each owned by some agency or by none (the operator's)."""
+    parents, agent_agency, _, _, moved_parents, moved_agents, principals = draw(books())
+    n_agencies, n_agents = len(parents), len(agent_agency)
+    policies = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n_agents + 1), st.one_of(st.none(), st.integers(0, n_agencies - 1))
+            ),
+            max_size=12,
+        )
+    )
+    return parents, agent_agency, moved_parents, moved_agents, policies, principals
+
+
+def npn_of(agent: int) -> str:
+    return str(500 + agent)  # agents beyond the book hold no agent: their NPN matches nobody
+
+
+def test_production_and_its_summary_show_exactly_the_scope(
+    api, load_book, database, empty_database
+):
+    from downline.core.models import Policy
+
+    @settings(
+        max_examples=max(examples(database) // 5, 10),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=IN_CI,
+    )
+    @given(production_books())
+    def check(book):
+        parents, agent_agency, moved_parents, moved_agents, policies, principals = book
+        empty_database()
+        assert not load_book(records(parents, agent_agency, [], [])).rejections
+        with db.session() as session:
+            for i, (agent, owner) in enumerate(policies):
+                session.add(
+                    Policy(
+                        carrier="humana",
+                        carrier_policy_id=f"P{i}",
+                        agent_npn=npn_of(agent),
+                        owner_agency_id=None if owner is None else f"g{owner}",
+                        product_type="MAPD",
+                        client_name="C",
+                        status="ACTIVE",
+                    )
+                )
+            session.commit()
+        moved = records(moved_parents, moved_agents, [], [])
+        assert not load_book({"agencies": moved["agencies"], "agents": moved["agents"]}).rejections
+        for kind, who in principals:
+            email = f"{kind}{who}@p.test"
+            visible_agents = {
+                int(a[1:]) for a in expected_agents((kind, who), moved_parents, moved_agents)
+            }
+            below_me = below(moved_parents, who) if kind == "admin" else set()
+            expected = {
+                f"P{i}"
+                for i, (agent, owner) in enumerate(policies)
+                if agent in visible_agents
+                or (agent not in moved_agents and owner is not None and owner in below_me)
+            }
+            got, total = walk(api, email, "production", "ProductionFilter", None)
+            ids = api.gql(
+                "{ production(first: 500) { edges { node { id carrierPolicyId } } } }", as_=email
+            )
+            by_id = {
+                e["node"]["id"]: e["node"]["carrierPolicyId"] for e in ids["production"]["edges"]
+            }
+            assert {by_id[g] for g in got} == expected and total == len(expected)
+            buckets = api.gql(
+                "{ productionSummary(groupBy: [AGENT]) { agent { id } submitted } }", as_=email
+            )["productionSummary"]
+            assert sum(b["submitted"] for b in buckets) == len(expected)
+            per_agent = {b["agent"]["id"] if b["agent"] else None: b["submitted"] for b in buckets}
+            for agent in visible_agents:
+                mine = sum(1 for a, _ in policies if a == agent)
+                assert per_agent.get(f"a{agent}", 0) == mine
 
     check()

@@ -71,11 +71,12 @@ def test_the_same_message_twice_runs_the_report_once(live_stack, production_book
 
     report_id = upload(live_stack, "admin@top.test", SAMPLES / "humana-2026-11-24.csv")
     first = wait_done(live_stack, "admin@top.test", report_id)
+    queue = live_stack.env["DOWNLINE_QUEUE"]  # the stack's own queue, where its worker listens
     broker = RedisBroker(url=redis_url)
-    broker.declare_queue("downline")
+    broker.declare_queue(queue)
     broker.enqueue(
         dramatiq.Message(
-            queue_name="downline",
+            queue_name=queue,
             actor_name="ingest_report",
             args=(report_id,),
             kwargs={},
@@ -83,7 +84,7 @@ def test_the_same_message_twice_runs_the_report_once(live_stack, production_book
         )
     )
     deadline = time.monotonic() + 10
-    while broker.client.llen("dramatiq:downline") and time.monotonic() < deadline:
+    while broker.client.llen(f"dramatiq:{queue}") and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)  # let the worker finish whatever it took
     assert report(live_stack, "admin@top.test", report_id) == first

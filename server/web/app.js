@@ -1,0 +1,99 @@
+// The export centre: sign in with a pasted bearer token (kept in sessionStorage, or handed over
+// as #token=… in the address, which is then removed from it), then exports, production and
+// carrier reports for that user.
+
+import { Api } from "./api.js";
+import { $, announce, show } from "./dom.js";
+import { Exports } from "./exports.js";
+import { Production } from "./production.js";
+import { Reports } from "./reports.js";
+
+const KEY = "downline.token";
+const VIEWER = `{ viewer { email role exportsAllowed agent { name npn } agency { name } } }`;
+const ROLES = { AGENT: "Agent", AGENCY_ADMIN: "Agency admin" };
+
+let session = null; // {api, parts: [Exports, Production, Reports]}
+
+function tokenFromAddress() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  return decodeURIComponent(match[1]);
+}
+
+function end(message = "") {
+  if (session) {
+    for (const part of session.parts) part.stop();
+    session.api.close();
+    session = null;
+  }
+  sessionStorage.removeItem(KEY);
+  delete document.body.dataset.ready;
+  for (const id of ["types", "exports-body", "summary-body", "chart", "reports-body"]) {
+    $(id).replaceChildren(); // nothing of the last user stays in the page
+  }
+  show($("centre"), false);
+  show($("nav"), false);
+  show($("who"), false);
+  show($("sign-in"), true);
+  $("token").value = "";
+  $("token-error").textContent = message;
+  $("token").focus();
+}
+
+async function begin(token) {
+  const error = $("token-error");
+  error.textContent = "";
+  const api = new Api(token.trim().replace(/^Bearer\s+/i, ""));
+  let viewer;
+  try {
+    ({ viewer } = await api.gql(VIEWER));
+  } catch (failure) {
+    end(
+      failure.status === 401
+        ? `That token was not accepted: ${failure.message}`
+        : `The server could not be reached: ${failure.message}`,
+    );
+    return;
+  }
+  sessionStorage.setItem(KEY, api.token);
+  const authLost = (why) => end(`Please sign in again: ${why}`);
+  const production = new Production(api, { authLost });
+  const parts = [
+    new Exports(api, viewer, { authLost }),
+    production,
+    new Reports(api, { authLost, onLoaded: () => production.load() }),
+  ];
+  session = { api, parts };
+
+  const who = [viewer.email, ROLES[viewer.role] || viewer.role];
+  if (viewer.agent) who.push(viewer.agent.name);
+  if (viewer.agency) who.push(viewer.agency.name);
+  $("who-text").textContent = who.join(" · ");
+  show($("sign-in"), false);
+  show($("centre"), true);
+  show($("nav"), true);
+  show($("who"), true);
+  announce(`Signed in as ${viewer.email}.`);
+  await Promise.all([parts[0].start(), production.load(), parts[2].start()]);
+  document.body.dataset.ready = "true";
+}
+
+$("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = $("token").value;
+  if (token.trim()) begin(token);
+});
+$("sign-out").addEventListener("click", () => end("Signed out."));
+
+window.addEventListener("hashchange", () => {
+  const given = tokenFromAddress(); // a link with #token=… opened in this tab
+  if (given) {
+    end();
+    begin(given);
+  }
+});
+
+const remembered = tokenFromAddress() || sessionStorage.getItem(KEY);
+if (remembered) begin(remembered);
+else $("token").focus();
