@@ -5,6 +5,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
+import anyio.to_thread
 import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
@@ -225,7 +226,8 @@ class ExportMutation:
             input.params,
             plugins.installed_export_types(),
         )
-        info.context.queue.send_export(row)
+        # A send can block on a sick broker: never on the event loop.
+        await anyio.to_thread.run_sync(info.context.queue.send_export, row)
         return Export.from_row(row)
 
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from enum import Enum
 
+import anyio.to_thread
 import strawberry
 from sqlalchemy import select
 from strawberry.file_uploads import Upload
@@ -128,7 +129,8 @@ class ReportMutation:
         row = await run(
             _create, info.context.principal, file.filename or "report", file.file, carrier, as_of
         )
-        info.context.queue.send_report(row)
+        # A send can block on a sick broker: never on the event loop.
+        await anyio.to_thread.run_sync(info.context.queue.send_report, row)
         return CarrierReport.from_row(row)
 
 
