@@ -68,16 +68,18 @@ class DownlineSchema(strawberry.Schema):
     """Shapes the errors of every result (schema/errors.py): queries and mutations over HTTP,
     and every operation over a WebSocket."""
 
+    hide_suggestions = False  # production: no "Did you mean …?" hints
+
     async def execute(self, *args, **kwargs):
         result = await super().execute(*args, **kwargs)
-        shape_all(result)
+        shape_all(result, self.hide_suggestions)
         return result
 
     async def stream(self, *args, **kwargs):
         result = await super().stream(*args, **kwargs)
         if hasattr(result, "__aiter__"):
-            return shaped_stream(result)
-        shape_all(result)
+            return shaped_stream(result, self.hide_suggestions)
+        shape_all(result, self.hide_suggestions)
         return result
 
     def process_errors(self, errors, execution_context=None) -> None:
@@ -98,13 +100,15 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return DownlineSchema(
+    schema = DownlineSchema(
         query=QueryRoot,
         mutation=MutationRoot,
         subscription=SubscriptionRoot,
         types=[Agency, Agent, Client, Lead, Policy, CarrierReport, Export, AuditEvent],
         extensions=extensions,
     )
+    schema.hide_suggestions = production
+    return schema
 
 
 schema = make_schema()

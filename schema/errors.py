@@ -5,6 +5,7 @@ coercion errors become BAD_USER_INPUT; anything else is masked as INTERNAL with 
 the log carries beside the full traceback. No stack, no SQL ever reaches the caller."""
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncGenerator
 
@@ -15,7 +16,11 @@ from downline.core.errors import DownlineError
 log = logging.getLogger("downline.api")
 
 
-def shape(error: GraphQLError) -> GraphQLError:
+# graphql-core's "Did you mean 'x'?" hints map the schema for a prober: cut in production.
+SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def shape(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error  # shaped already
     original = error.original_error
@@ -27,7 +32,8 @@ def shape(error: GraphQLError) -> GraphQLError:
             extensions["field"] = original.field
         return _copy(error, original.message, extensions)
     if original is None:
-        return _copy(error, error.message, {"code": "BAD_USER_INPUT"})
+        message = SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+        return _copy(error, message, {"code": "BAD_USER_INPUT"})
     reference = uuid.uuid4().hex[:12]
     log.error("internal error %s at %s", reference, error.path, exc_info=original)
     return _copy(error, f"Internal error (reference {reference}).", {"code": "INTERNAL"})
@@ -39,16 +45,16 @@ def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
     )
 
 
-def shape_all(result) -> None:
+def shape_all(result, hide_suggestions: bool = False) -> None:
     if result is not None and result.errors:
-        result.errors = [shape(e) for e in result.errors]
+        result.errors = [shape(e, hide_suggestions) for e in result.errors]
 
 
-async def shaped_stream(source: AsyncGenerator) -> AsyncGenerator:
+async def shaped_stream(source: AsyncGenerator, hide_suggestions: bool = False) -> AsyncGenerator:
     """Each result of a subscription, shaped; closing it closes the source."""
     try:
         async for result in source:
-            shape_all(result)
+            shape_all(result, hide_suggestions)
             yield result
     finally:
         await source.aclose()

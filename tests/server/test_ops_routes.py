@@ -78,6 +78,11 @@ def test_production_mode_closes_graphiql_and_introspection(book, monkeypatch, ca
     assert json.loads(line)["message"] == "hello"
 
 
+def test_development_mode_keeps_field_suggestions(api, book):
+    error = api.errors("{ viewer { emial } }", as_="eve@t.test")[0]
+    assert "Did you mean 'email'?" in error["message"]
+
+
 def test_production_mode_needs_a_secret_key(database, monkeypatch):
     import pytest
 
