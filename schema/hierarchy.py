@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from downline.core import models, roster
 from downline.core.paging import check_first
+from downline.core.scope import Principal
 from downline.schema.context import run
 from downline.schema.relay import Connection, Node, connection, known
 
@@ -84,15 +85,33 @@ class Agent(Node):
 
 @strawberry.type
 class Viewer:
+    """Who is asking. Each field beyond the principal's own is read only when asked for."""
+
     email: str
     role: Role
-    agent: Agent | None
-    agency: Agency | None
-    exports_allowed: bool
+    principal: strawberry.Private[Principal]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(base64.urlsafe_b64encode(f"Viewer:{self.email}".encode()).decode())
+
+    @strawberry.field(description="Set when role = AGENT.")
+    async def agent(self, info: Info) -> Agent | None:
+        if self.principal.agent_id is None:
+            return None
+        row = await info.context.loaders.agent.load(self.principal.agent_id)
+        return Agent.from_row(row) if row else None
+
+    @strawberry.field(description="Set when role = AGENCY_ADMIN.")
+    async def agency(self, info: Info) -> Agency | None:
+        if not self.principal.is_admin:
+            return None
+        row = await info.context.loaders.agency.load(self.principal.agency_id)
+        return Agency.from_row(row) if row else None
+
+    @strawberry.field
+    async def exports_allowed(self) -> bool:
+        return await run(roster.exports_allowed, self.principal)
 
 
 async def agents_connection(query, first: int, after: str | None) -> Connection[Agent]:

@@ -30,16 +30,7 @@ class Query:
     @strawberry.field
     async def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
-        loaders = info.context.loaders
-        agent = await loaders.agent.load(principal.agent_id) if principal.agent_id else None
-        agency = await loaders.agency.load(principal.agency_id) if principal.is_admin else None
-        return Viewer(
-            email=principal.email,
-            role=Role(principal.role.value),
-            agent=Agent.from_row(agent) if agent else None,
-            agency=Agency.from_row(agency) if agency else None,
-            exports_allowed=await run(roster.exports_allowed, principal),
-        )
+        return Viewer(email=principal.email, role=Role(principal.role.value), principal=principal)
 
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
