@@ -2,6 +2,7 @@
 // history, newest first, each unfinished row followed live over `exportUpdates`.
 
 import { $, announce, bytes, count, h, show, when } from "./dom.js";
+import { LiveList, TERMINAL } from "./section.js";
 
 const FIELDS = `id status rowsWritten rowsTotal rowCount byteSize error requestedAt finishedAt
   fileDeletedAt type { key title }`;
@@ -21,7 +22,6 @@ const ENUMS = {
   "[PolicyStatus!]": ["APPROVED", "ACTIVE", "ATTRITED", "DECEASED", "POLICY_DISENROLLMENT",
     "UNKNOWN"],
 };
-const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
 
 /** "includeUnsubmitted" → "Include unsubmitted". */
 function human(name) {
@@ -29,20 +29,13 @@ function human(name) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export class Exports {
+export class Exports extends LiveList {
   constructor(api, viewer, { authLost }) {
-    this.api = api;
-    this.viewer = viewer;
-    this.authLost = authLost;
-    this.rows = new Map(); // export id → {tr, status, progress, rowsCell, actions, stop}
-    this.cursor = null;
-    this.listeners = [
+    super(api, authLost, [
       [$("history-refresh"), "click", () => this.loadHistory()],
       [$("exports-more"), "click", () => this.loadHistory(this.cursor)],
-    ];
-    for (const [element, name, listener] of this.listeners) {
-      element.addEventListener(name, listener);
-    }
+    ]);
+    this.viewer = viewer;
   }
 
   async start() {
@@ -54,23 +47,6 @@ export class Exports {
     }
     show(off, !this.viewer.exportsAllowed);
     await Promise.all([this.loadTypes(), this.loadHistory()]);
-  }
-
-  stop() {
-    for (const [element, name, listener] of this.listeners) {
-      element.removeEventListener(name, listener);
-    }
-    this.unfollow();
-  }
-
-  unfollow() {
-    for (const row of this.rows.values()) row.stop?.();
-    this.rows.clear();
-  }
-
-  failed(error, where) {
-    if (error.status === 401) this.authLost(error.message);
-    else where.textContent = error.message;
   }
 
   // --- the types -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // report followed live over `carrierReportUpdates`.
 
 import { $, announce, count, h, show, when } from "./dom.js";
+import { LiveList, TERMINAL } from "./section.js";
 
 const FIELDS = `id carrier filename status rowsRead rowsInserted rowsUpdated rowsUnchanged
   rowsRejected unmatchedNpns error uploadedAt finishedAt errors(first: 50) { line message }`;
@@ -11,48 +12,23 @@ const CARRIERS = "{ carriers { key name } }";
 const UPLOAD = `mutation($file: Upload!, $carrier: String, $asOf: Date) {
   uploadCarrierReport(file: $file, carrier: $carrier, asOf: $asOf) { ${FIELDS} } }`;
 const UPDATES = `subscription($id: ID!) { carrierReportUpdates(id: $id) { ${FIELDS} } }`;
-const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
 const COUNTS = ["rowsRead", "rowsInserted", "rowsUpdated", "rowsUnchanged", "rowsRejected"];
 
-export class Reports {
+export class Reports extends LiveList {
   constructor(api, { authLost, onLoaded }) {
-    this.api = api;
-    this.authLost = authLost;
-    this.onLoaded = onLoaded; // a report reached SUCCEEDED: production changed
-    this.rows = new Map();
-    this.cursor = null;
-    this.listeners = [
+    super(api, authLost, [
       [$("upload-form"), "submit", (event) => {
         event.preventDefault();
         this.upload();
       }],
       [$("reports-refresh"), "click", () => this.load()],
       [$("reports-more"), "click", () => this.load(this.cursor)],
-    ];
-    for (const [element, name, listener] of this.listeners) {
-      element.addEventListener(name, listener);
-    }
+    ]);
+    this.onLoaded = onLoaded; // a report reached SUCCEEDED: production changed
   }
 
   async start() {
     await Promise.all([this.loadCarriers(), this.load()]);
-  }
-
-  stop() {
-    for (const [element, name, listener] of this.listeners) {
-      element.removeEventListener(name, listener);
-    }
-    this.unfollow();
-  }
-
-  unfollow() {
-    for (const row of this.rows.values()) row.stop?.();
-    this.rows.clear();
-  }
-
-  failed(error, where) {
-    if (error.status === 401) this.authLost(error.message);
-    else where.textContent = error.message;
   }
 
   async loadCarriers() {
