@@ -348,6 +348,15 @@ class Mailbox:
         with self._lock:
             return sum(f"/exports/{export_id}/download?token=" in m for m in self.messages)
 
+    def settled_count(self, export_id: str, timeout: float = 15.0, grace: float = 0.5) -> int:
+        """The emails for this export once the first has arrived (it is sent just after the row
+        turns SUCCEEDED, so it can trail the status), with `grace` for a duplicate to show."""
+        deadline = time.monotonic() + timeout
+        while self.count(export_id) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(grace)
+        return self.count(export_id)
+
 
 @pytest.fixture
 def mailbox():

@@ -58,7 +58,7 @@ def test_sigterm_to_the_worker_lets_the_running_export_finish(
     )
     assert code == 0
     assert (final.status, final.attempts, final.row_count) == ("SUCCEEDED", 1, rows)
-    assert mailbox.count(export_id) == 1
+    assert mailbox.settled_count(export_id) == 1
 
 
 def test_a_worker_stopped_twice_hands_the_running_export_back(
@@ -96,4 +96,4 @@ def test_a_worker_stopped_twice_hands_the_running_export_back(
     assert final.attempts == 2 and recovered_in < 60
     assert "handed back Export" in stack.logs_text()
     assert done["status"] == "SUCCEEDED" and final.row_count == rows
-    assert len(files) == 1 and mailbox.count(export_id) == 1
+    assert len(files) == 1 and mailbox.settled_count(export_id) == 1
