@@ -134,17 +134,17 @@ def run_export(
         _release(export)
         raise
     except DownlineError as refusal:
-        return _finish(export, jobs.FAILED, progress, error=refusal.message)
+        return jobs.finish(export, jobs.FAILED, progress, error=refusal.message)
     except Exception:
         log.exception("export %s failed", export_id)
-        return _finish(
+        return jobs.finish(
             export,
             jobs.FAILED,
             progress,
             error="The export could not be built because of an internal error. Request it "
             "again; if it keeps failing, contact support.",
         )
-    done = _finish(
+    done = jobs.finish(
         export,
         jobs.SUCCEEDED,
         progress,
@@ -244,23 +244,6 @@ def _release(export: Export) -> None:
             .values(status=jobs.QUEUED, heartbeat_at=None)
         )
         session.commit()
-
-
-def _finish(export: Export, status: str, progress: Progress | None, **values) -> Export:
-    """Move the row to its terminal state, unless another worker took it over meanwhile
-    (then its attempt number moved on, and this run's result is dropped)."""
-    with db.session() as session:
-        session.execute(
-            update(Export)
-            .where(Export.id == export.id, Export.attempts == export.attempts)
-            .where(Export.status == jobs.PROCESSING)
-            .values(status=status, finished_at=utcnow(), **values)
-        )
-        session.commit()
-        done = session.get(Export, export.id)
-    if progress:
-        progress(done)
-    return done
 
 
 def give_up(export_id: str) -> None:

@@ -122,10 +122,10 @@ def run_report(
         return None
     except (FileRejected, CarrierNotRecognized, NotFound) as exc:
         message = str(exc) if str(exc).startswith(report.filename) else f"{report.filename}: {exc}"
-        return _finish(report, jobs.FAILED, error=message, progress=progress)
+        return jobs.finish(report, jobs.FAILED, error=message, progress=progress)
     except Exception:
         log.exception("carrier report %s failed", report_id)
-        return _finish(
+        return jobs.finish(
             report,
             jobs.FAILED,
             error="The report could not be processed because of an internal error; "
@@ -271,22 +271,3 @@ def _progress(report: CarrierReport, tally: _Tally, progress: Progress | None) -
             raise _ClaimLost
         if progress:
             progress(current)
-
-
-def _finish(
-    report: CarrierReport, status: str, progress: Progress | None, **values
-) -> CarrierReport:
-    """Move the report to `status`, unless another worker took it over meanwhile (then its
-    attempt number moved on, and this run's outcome is dropped)."""
-    with db.session() as session:
-        session.execute(
-            update(CarrierReport)
-            .where(CarrierReport.id == report.id, CarrierReport.status == jobs.PROCESSING)
-            .where(CarrierReport.attempts == report.attempts)
-            .values(status=status, finished_at=utcnow(), **values)
-        )
-        session.commit()
-        done = session.get(CarrierReport, report.id)
-    if progress:
-        progress(done)
-    return done

@@ -173,3 +173,22 @@ def _hand_back(running: dict[tuple[type, str], int]) -> int:
         except Exception:  # noqa: BLE001 - then it goes stale, as if this process had died
             log.warning("could not hand back %s %s", model.__name__, job_id, exc_info=True)
     return handed
+
+
+def finish(job, status: str, progress=None, **values):
+    """Move a claimed job (an Export or CarrierReport row as this run claimed it) to its
+    terminal state, unless another worker took it over meanwhile (then its attempt number moved
+    on, and this run's outcome is dropped). Returns the row as it now stands."""
+    model = type(job)
+    with db.session() as session:
+        session.execute(
+            update(model)
+            .where(model.id == job.id, model.status == PROCESSING)
+            .where(model.attempts == job.attempts)
+            .values(status=status, finished_at=utcnow(), **values)
+        )
+        session.commit()
+        done = session.get(model, job.id)
+    if progress:
+        progress(done)
+    return done
