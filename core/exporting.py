@@ -7,15 +7,17 @@ import hashlib
 import io
 import logging
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, jobs, links, plugins, roster, scope
+from downline.core import audit, db, export_copy, jobs, links, plugins, roster, scope
 from downline.core.config import get_settings
 from downline.core.csvsafe import cell
 from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
@@ -115,12 +117,9 @@ def run_export(
     try:
         with jobs.heartbeating(Export, export_id, attempt=export.attempts):
             principal, export_type = _requester(export, types)
-            with db.session() as session:
+            with db.session() as session, _counting(export, progress) as count:
                 query = export_query(session, export_type, principal, export.params)
-                total = session.scalar(
-                    select(func.count()).select_from(query.order_by(None).subquery())
-                )
-                _update(export, progress, rows_total=total)
+                count(query)
                 written, size, digest, path = _write(session, export, export_type, query, progress)
             # One key per attempt: a worker that lost its claim (frozen past the stale limit,
             # then thawed) never replaces the file of the attempt that finished the row.
@@ -196,7 +195,37 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
 
+@contextmanager
+def _counting(export: Export, progress: Progress | None):
+    """`count(query)` counts the export's rows for `rowsTotal` on a connection of its own, in a
+    thread, while the rows are written: the total arrives early without the export waiting
+    for it (it is as long a query as the export's own). A count that fails leaves rowsTotal
+    unknown, which the API allows; it never fails the export."""
+    threads: list[threading.Thread] = []
+
+    def run(query) -> None:
+        try:
+            with db.session() as session:
+                total = session.scalar(
+                    select(func.count()).select_from(query.order_by(None).subquery())
+                )
+            _update(export, progress, rows_total=total)
+        except Exception:  # noqa: BLE001 - the total is a nicety; the export goes on
+            log.warning("export %s: rows could not be counted", export.id, exc_info=True)
+
+    def count(query) -> None:
+        threads.append(threading.Thread(target=run, args=(query,), daemon=True))
+        threads[-1].start()
+
+    try:
+        yield count
+    finally:
+        for thread in threads:
+            thread.join()
+
+
 def _write(session, export, export_type, query, progress):
+    """The export's CSV in a temp file: (rows, bytes, sha256, path)."""
     columns = export_type.columns
     tmp_dir = get_settings().var_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -206,26 +235,46 @@ def _write(session, export, export_type, query, progress):
         dir=tmp_dir, prefix=f"{export.id}-", suffix=".csv", delete=False
     )
     path = Path(handle.name)
+    last = time.monotonic()
+
+    def tick(written: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_SECONDS:
+            _update(export, progress, rows_written=written)
+            last = time.monotonic()
+
     try:
         with handle:
             sink = _Hashing(handle)
-            text = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8", newline="")
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow([c.name for c in columns])
-            written, last = 0, time.monotonic()
-            # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat.
-            for row in session.execute(query.execution_options(yield_per=BATCH)):
-                writer.writerow([cell(v, c.kind, c.pii) for v, c in zip(row, columns, strict=True)])
-                written += 1
-                if time.monotonic() - last >= PROGRESS_SECONDS:
-                    _update(export, progress, rows_written=written)
-                    last = time.monotonic()
-            text.flush()
-            text.detach()
+            sink.write(_header(columns))
+            writer = export_copy.write if export_copy.fits(session, query, columns) else write_rows
+            written = writer(session, query, columns, sink, tick)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return written, sink.size, sink.digest.hexdigest(), path
+
+
+def _header(columns) -> bytes:
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow([c.name for c in columns])
+    return line.getvalue().encode()
+
+
+def write_rows(session, query, columns, out, tick) -> int:
+    """The Python writer (SQLite, or a query export_copy cannot spell): stream the rows, format
+    each cell (core/csvsafe.py), write CSV; returns the row count."""
+    text = io.TextIOWrapper(io.BufferedWriter(out), encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    written = 0
+    # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat.
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        writer.writerow([cell(v, c.kind, c.pii) for v, c in zip(row, columns, strict=True)])
+        written += 1
+        tick(written)
+    text.flush()
+    text.detach().detach()  # flushed; `out` itself is left open for the caller
+    return written
 
 
 def _update(export: Export, progress: Progress | None, **values) -> None:

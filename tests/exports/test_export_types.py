@@ -1057,3 +1057,81 @@ def test_the_program_report_needs_its_dates(books, api):
     mutation = 'mutation($p: JSON) { requestExport(input: {type: "payouts_program_report", params: $p}) { id } }'
     errors = api.errors(mutation, {"p": {"paidFrom": "2026-03-01"}}, as_=ADMIN)
     assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "paidTo"}
+
+
+# --- the two writers: COPY on PostgreSQL, Python elsewhere, the same bytes ------------------
+
+EDGES = [
+    "",
+    " leading and trailing ",
+    "\\.",
+    '"',
+    ",",
+    "-5",
+    "tab\tinside",
+    "ends with newline\n",
+    "\r\n",
+]
+
+
+def both_writers(export_type, email: str, params: dict) -> tuple[bool, bytes, bytes]:
+    """(whether COPY can write it, the COPY writer's bytes, the Python writer's bytes)."""
+    from downline.core import export_copy, exporting
+    from downline.core.export_params import validate
+    from downline.core.scope import load_principal
+
+    outputs = []
+    with db.session() as session:
+        principal = load_principal(session, email)
+        query = exporting.export_query(
+            session, export_type, principal, validate(export_type, params)
+        )
+        fits = export_copy.fits(session, query, export_type.columns)
+        writers = (export_copy.write, exporting.write_rows) if fits else ()
+        for writer in writers:
+            out = io.BytesIO()
+            assert writer(session, query, export_type.columns, out, lambda _: None) >= 0
+            outputs.append(out.getvalue())
+            session.rollback()  # SET LOCAL TimeZone stays with the COPY's transaction
+    return (fits, *outputs) if fits else (False, b"", b"")
+
+
+def test_copy_writes_the_python_writers_very_bytes_for_every_type(
+    books, production, load_book, database
+):
+    """On PostgreSQL every built-in type is written by COPY, with cells formatted in SQL; its
+    file is the Python writer's byte for byte, over the formula corpus and edge values. On
+    SQLite, COPY is never attempted."""
+    from downline.core import plugins
+
+    corpus = DANGEROUS + HARMLESS + EDGES
+    text_fields = ("first_name", "last_name", "email", "phone", "county", "application_id")
+    clients = [
+        client(
+            books,
+            f"z{n}",
+            "a-east" if n % 2 else "a-deep",
+            **dict.fromkeys(text_fields, value or "x"),
+            premium=[0, 99.99, 1234567.1, 0.01][n % 4],
+            aptc=[None, 1, 2.5, 0][n % 4],
+            members=n,
+            submitted_at=f"2026-03-0{1 + n % 9}T0{n % 10}:30:0{n % 10}.{n:06d}Z",
+            intake_link=value or None,
+            follow_ups=[{"type": value or "x", "due_date": day(3), "note": value, "done": False}],
+        )
+        for n, value in enumerate(corpus)
+    ]
+    report = load_book({"clients": clients})
+    assert not report.rejections, report.rejections
+    types = plugins.installed_export_types()
+    postgres = database.startswith("postgresql")
+    compared = 0
+    for key, export_type in types.items():
+        emails = [ADMIN] * (key in AGENCY_TYPES) + [EVE] * (key in AGENT_TYPES)
+        for email in emails:
+            params = PROGRAM_PARAMS if key == "payouts_program_report" else {}
+            fits, by_copy, by_python = both_writers(export_type, email, params)
+            assert fits == postgres, (key, email)
+            assert by_copy == by_python, (key, email)
+            compared += bool(by_copy)
+    assert compared >= (20 if postgres else 0)
