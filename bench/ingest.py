@@ -73,9 +73,8 @@ MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
 STEPS = (
     "NPN check",
     "stage (rows + COPY)",
-    "apply (count + dedupe + upsert)",
+    "apply (dedupe + upsert, counted by its RETURNING)",
     "  of which DISTINCT ON",
-    "  of which the upsert",
     "progress/heartbeat",
     "store row errors",
 )
@@ -158,16 +157,16 @@ def write_humana(path: Path, rows: int, npns: list[str], as_of: date) -> int:
 
 def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]:
     """Parse `source` once with the Humana parser into a CSV of the staging columns (what the
-    baseline COPYs); (records, rejected, seconds spent parsing alone)."""
-    import uuid
-
+    baseline COPYs, with ids made as downline makes them); (records, rejected, seconds spent
+    parsing alone)."""
     from downline.core import plugins
     from downline.core.plugins import RowError
-    from downline.core.staging import FIELDS
+    from downline.core.staging import FIELDS, time_ordered_ids
 
     STAGED[:] = ["carrier_policy_id", "line", "id", *FIELDS]
 
     parser = plugins.installed_parsers()[CARRIER]
+    ids = time_ordered_ids()
     records = rejected = 0
     parse_s = 0.0
     with source.open("rb") as stream, target.open("w", newline="", encoding="utf-8") as out:
@@ -186,7 +185,7 @@ def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]
             row = {
                 "carrier_policy_id": item.carrier_policy_id,
                 "line": item.line,
-                "id": str(uuid.uuid4()),
+                "id": next(ids),
                 "status": item.status.value,
                 "term_reason": item.term_reason.value if item.term_reason else None,
                 "plan_id": item.plan_id,
@@ -284,8 +283,7 @@ def child(path: Path, profile: Path | None) -> None:
 
     timed(LocalStorage, "put", "store raw file")
     timed(Staging, "add", "stage (rows + COPY)")
-    timed(Staging, "apply", "apply (count + dedupe + upsert)")
-    timed(Staging, "_upsert", "  of which the upsert")
+    timed(Staging, "apply", "apply (dedupe + upsert, counted by its RETURNING)")
     timed(Staging, "_last_per_policy", "  of which DISTINCT ON")
     timed(ingesting, "_in_book", "NPN check")
     timed(ingesting, "_progress", "progress/heartbeat")
@@ -409,13 +407,11 @@ PROFILE_PARTS = {
     ("carrier.py", "parse"): "parse: CarrierFormat.parse (rows + to_record)",
     ("rows.py", "rows"): "  csv rows: Delimited.rows",
     ("records.py", "to_record"): "  records: to_record",
-    ("dates.py", "parse"): "    dates (strptime)",
+    ("records.py", "_date"): "    dates (cached per report)",
     ("statuses.py", "resolve"): "    statuses",
     ("staging.py", "add"): "stage: Staging.add",
-    ("staging.py", "_row"): "  Staging._row (dicts, uuid4)",
-    ("uuid.py", "uuid4"): "    uuid4",
-    ("staging.py", "apply"): "apply: Staging.apply",
-    ("staging.py", "_upsert"): "  the upsert",
+    ("staging.py", "_row"): "  Staging._row (tuples, time-ordered ids)",
+    ("staging.py", "apply"): "apply: Staging.apply (dedupe + upsert)",
     ("ingesting.py", "_in_book"): "NPN check: _in_book",
     ("ingesting.py", "_progress"): "progress: _progress",
 }

@@ -10,7 +10,7 @@ worker frozen past the stale limit whose report was taken over applies nothing w
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import BinaryIO
 
@@ -214,6 +214,8 @@ def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[Poli
     batch: list[PolicyRecord] = []
     for item in items:
         tally.read += 1
+        if isinstance(item, PolicyRecord):
+            item = _storable(item)
         if isinstance(item, RowError):
             tally.rejected += 1
             errors.append(item)
@@ -223,6 +225,20 @@ def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[Poli
             yield batch
             batch = []
     yield batch
+
+
+def _storable(record: PolicyRecord) -> PolicyRecord | RowError:
+    """The record, or its rejection when a text holds NUL (a stray byte in a damaged file):
+    PostgreSQL cannot store one, and the whole report would fail on it (whatever the parser)."""
+    for name in _RECORD_FIELDS:
+        value = getattr(record, name)
+        if isinstance(value, str) and "\x00" in value:
+            problem = f"{name} contains a NUL character, which cannot be stored"
+            return RowError(record.line, f"line {record.line}: {problem}")
+    return record
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(PolicyRecord))
 
 
 def _in_book(conn, batch, principal, errors, tally) -> list[PolicyRecord]:

@@ -6,8 +6,10 @@ Within one file the last row of a policy id wins: SQLite's staging table is keye
 (INSERT OR REPLACE); PostgreSQL's keeps every row and DISTINCT ON picks the last line.
 """
 
-import uuid
-from collections.abc import Sequence
+import itertools
+import secrets
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,6 +66,7 @@ class Staging:
             *(sa.Column(name, _policy.c[name].type) for name in FIELDS),
         ]
         self.table = sa.Table("policy_staging", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+        self.ids = time_ordered_ids()
         self.table.drop(conn, checkfirst=True)
         self.table.create(conn)
 
@@ -76,71 +79,91 @@ class Staging:
             cursor = self.conn.connection.driver_connection.cursor()
             with cursor.copy(f"COPY policy_staging ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(tuple(row.values()))
+                    copy.write_row(row)
         else:
-            self.conn.execute(self.table.insert().prefix_with("OR REPLACE"), rows)
+            keys = self.table.c.keys()
+            self.conn.execute(
+                self.table.insert().prefix_with("OR REPLACE"),
+                [dict(zip(keys, r, strict=True)) for r in rows],
+            )
 
-    def _row(self, r: PolicyRecord) -> dict:
-        return {
-            "carrier_policy_id": r.carrier_policy_id,
-            "line": r.line,
-            "id": str(uuid.uuid4()),
-            "status": r.status.value,
-            "term_reason": r.term_reason.value if r.term_reason else None,
-            "plan_id": r.plan_id,
-            "plan_name": r.plan_name,
-            "product_type": r.product_type.value,
-            "agent_npn": r.agent_npn,
-            "effective_date": r.effective_date,
-            "term_date": r.term_date,
-            "county": r.county,
-            "state": r.state,
-            "client_name": r.client_name,
-            "member_id": r.member_id,
-            "date_of_birth": r.date_of_birth,
-            "source_status": r.source_status,
-            "submitted_date": r.submitted_date,
-            "owner_agency_id": self.owner,
-        }
+    def _row(self, r: PolicyRecord) -> tuple:
+        """The staging table's columns, in order (a tuple: a million rows go through here)."""
+        return (
+            r.carrier_policy_id,
+            r.line,
+            next(self.ids),
+            r.status.value,
+            r.term_reason.value if r.term_reason else None,
+            r.plan_id,
+            r.plan_name,
+            r.product_type.value,
+            r.agent_npn,
+            r.effective_date,
+            r.term_date,
+            r.county,
+            r.state,
+            r.client_name,
+            r.member_id,
+            r.date_of_birth,
+            r.source_status,
+            r.submitted_date,
+            self.owner,
+        )
 
     def apply(self, report_id: str, now: datetime) -> Counts:
-        """Count what the staged rows will do, then upsert them; returns the counts."""
-        staged = self._last_per_policy()
+        """Upsert the staged rows; returns what they did. A row counts as updated when a
+        tracked field changed (its `updated_at` moved), unchanged otherwise."""
+        if self.postgres:
+            staged, total = self._last_per_policy()
+            # The upsert counts for itself: RETURNING says which rows it inserted (xmax = 0)
+            # and which moved updated_at; rows it left alone return nothing.
+            done = self._upsert(staged, report_id, now).returning(
+                sa.literal_column("xmax = 0").label("inserted"), _policy.c.updated_at
+            )
+            done = done.cte("done")
+            inserted, updated = self.conn.execute(
+                sa.select(
+                    sa.func.count().filter(done.c.inserted),
+                    sa.func.count().filter(~done.c.inserted & (done.c.updated_at == now)),
+                )
+            ).one()
+        else:  # SQLite: no xmax, no INSERT in a CTE; count by a join first
+            inserted, updated, total = self._count(self.table)
+            self.conn.execute(self._upsert(self.table, report_id, now))
+        return Counts(inserted, updated, total - inserted - updated)
+
+    def _count(self, staged: sa.FromClause) -> tuple[int, int, int]:
+        """(to insert, to update with a tracked change, all) before the upsert."""
         existing = _policy.alias("existing")
         match = sa.and_(
             existing.c.carrier == self.carrier,
             existing.c.carrier_policy_id == staged.c.carrier_policy_id,
         )
-        tracked_changed = _changed(staged.c, existing.c, TRACKED)
+        changed = existing.c.id.is_not(None) & _changed(staged.c, existing.c, TRACKED)
         inserted, updated, total = self.conn.execute(
             sa.select(
                 sa.func.coalesce(sa.func.sum(sa.case((existing.c.id.is_(None), 1), else_=0)), 0),
-                sa.func.coalesce(
-                    sa.func.sum(
-                        sa.case((existing.c.id.is_not(None) & tracked_changed, 1), else_=0)
-                    ),
-                    0,
-                ),
+                sa.func.coalesce(sa.func.sum(sa.case((changed, 1), else_=0)), 0),
                 sa.func.count(),
             ).select_from(staged.outerjoin(existing, match))
         ).one()
-        self._upsert(staged, report_id, now)
-        return Counts(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
+        return int(inserted), int(updated), int(total)
 
-    def _last_per_policy(self) -> sa.FromClause:
-        if not self.postgres:
-            return self.table  # keyed on the id: already one row per policy
+    def _last_per_policy(self) -> tuple[sa.FromClause, int]:
+        """The last staged row of each policy id (PostgreSQL), and how many policies that is."""
         self.conn.execute(sa.text("DROP TABLE IF EXISTS policy_staged"))
-        self.conn.execute(
+        created = self.conn.execute(
             sa.text(
                 "CREATE TEMPORARY TABLE policy_staged AS SELECT DISTINCT ON (carrier_policy_id) *"
                 " FROM policy_staging ORDER BY carrier_policy_id, line DESC"
             )
         )
         columns = (sa.Column(c.name, c.type) for c in self.table.c)
-        return sa.Table("policy_staged", sa.MetaData(), *columns)
+        return sa.Table("policy_staged", sa.MetaData(), *columns), created.rowcount
 
-    def _upsert(self, staged: sa.FromClause, report_id: str, now: datetime) -> None:
+    def _upsert(self, staged: sa.FromClause, report_id: str, now: datetime):
+        """INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <something changed>."""
         dialect_insert = postgresql.insert if self.postgres else sqlite.insert
         names = [
             "id",
@@ -165,7 +188,7 @@ class Staging:
         updated_at = sa.case(
             (_changed(new, _policy.c, TRACKED), new.updated_at), else_=_policy.c.updated_at
         )
-        insert = insert.on_conflict_do_update(
+        return insert.on_conflict_do_update(
             index_elements=["carrier", "carrier_policy_id"],
             set_={
                 **{f: new[f] for f in FIELDS},
@@ -174,11 +197,23 @@ class Staging:
             },
             where=_changed(new, _policy.c, FIELDS),
         )
-        self.conn.execute(insert)
 
     def drop(self) -> None:
         self.conn.execute(sa.text("DROP TABLE IF EXISTS policy_staged"))
         self.table.drop(self.conn, checkfirst=True)
+
+
+def time_ordered_ids() -> Iterator[str]:
+    """Ids for new policies, in the shape of UUIDv7 (RFC 9562): the time in milliseconds, then
+    random bits, then a counter. Ids made together sort together, so a big ingest appends to the
+    end of the primary key's index instead of writing all over it (as random uuid4s do)."""
+    millis = time.time_ns() // 1_000_000
+    random = secrets.randbits(74 - 32)
+    head = (millis << 80) | (0x7 << 76) | ((random >> 30) << 64) | (0b10 << 62)
+    head |= (random & (2**30 - 1)) << 32
+    digits = f"{head >> 32:024x}"
+    prefix = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return (f"{prefix}{n:08x}" for n in itertools.count())
 
 
 def _changed(new, old, fields: Sequence[str]):

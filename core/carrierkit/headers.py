@@ -48,6 +48,8 @@ class HeaderMap:
     width: int
 
     def values(self, cells: Sequence[object]) -> dict[str, object]:
+        if len(cells) >= self.width:  # the usual row: no bounds check per cell
+            return {f: cells[i] for f, i in self.index.items()}
         return {f: cells[i] if i < len(cells) else None for f, i in self.index.items()}
 
 

@@ -15,6 +15,7 @@ from downline.core.carrierkit.statuses import StatusTable
 from downline.core.plugins import PolicyRecord, ProductType, RowError
 
 _DIGITS = re.compile(r"[0-9]+")
+DATE_CACHE = 100_000  # entries: a few MiB at most
 
 
 def clean_npn(raw: str) -> str | None:
@@ -46,6 +47,9 @@ class RecordRules:
     products: dict[str, ProductType]
     statuses: StatusTable
     cleaners: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
+    # Parsed dates by (cell, as-of for a birth date): a report repeats its dates (month-start
+    # effective dates, a few thousand birth dates), and parsing is the costliest step of a row.
+    parsed_dates: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class _Rejected(Exception):
@@ -60,14 +64,19 @@ def to_record(
     as_of: date,
 ) -> PolicyRecord | RowError:
     """Build the record of one row (`values`: field -> cell, `labels`: field -> column label)."""
+    # The hot loop of an ingest (a million rows, twenty cells each): a text cell is stripped
+    # inline, other cells (Excel numbers, dates) go through cell_text.
     text = {
-        name: rules.cleaners.get(name, _same)(cell_text(value))
+        name: value.strip() if type(value) is str else cell_text(value)
         for name, value in values.items()
         if name not in DATE_FIELDS
     }
+    for name, clean in rules.cleaners.items():
+        if name in text:
+            text[name] = clean(text[name])
     try:
         policy_id, npn = _identity(text, labels)
-        dates = {name: _date(name, values, labels, rules.dates, as_of) for name in DATE_FIELDS}
+        dates = {name: _date(name, values, labels, rules, as_of) for name in DATE_FIELDS}
     except _Rejected as problem:
         return RowError(line, f"line {line}: {problem}")
     first, last = _names(text)
@@ -112,22 +121,34 @@ def _identity(text: Mapping[str, str], labels: Mapping[str, str]) -> tuple[str, 
     return policy_id, npn
 
 
-def _same(value: str) -> str:
-    return value
-
-
 def _date(
-    name: str, values: Mapping[str, object], labels: Mapping[str, str], kind: DateKind, as_of: date
+    name: str,
+    values: Mapping[str, object],
+    labels: Mapping[str, str],
+    rules: RecordRules,
+    as_of: date,
 ) -> date | None:
     value = values.get(name)
-    shown = cell_text(value)
-    if not shown:
+    if value is None or value == "":
         return None
-    try:
-        parsed = kind.parse(value, birth_as_of=as_of if name == "dob" else None)
-    except (ValueError, OverflowError):
-        raise _Rejected(f"{labels[name]} '{shown}' is not a date ({kind.label})") from None
-    if name == "dob" and parsed > as_of:
+    birth_as_of = as_of if name == "dob" else None
+    key = (value, birth_as_of)
+    parsed = rules.parsed_dates.get(key)
+    if parsed is None:
+        if not cell_text(value):
+            return None
+        try:
+            parsed = rules.dates.parse(value, birth_as_of=birth_as_of)
+        except (ValueError, OverflowError):
+            shown = cell_text(value)
+            raise _Rejected(
+                f"{labels[name]} '{shown}' is not a date ({rules.dates.label})"
+            ) from None
+        if len(rules.parsed_dates) >= DATE_CACHE:
+            rules.parsed_dates.clear()
+        rules.parsed_dates[key] = parsed
+    if birth_as_of is not None and parsed > as_of:
+        shown = cell_text(value)
         raise _Rejected(f"{labels[name]} '{shown}' is after the as-of date {as_of.isoformat()}")
     return parsed
 
