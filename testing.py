@@ -12,6 +12,9 @@ and checks the parser against it::
         carrier_conformance(PARSER, "tests/sample.csv", "tests/sample.json",
                             as_of="2026-11-24", known_npns={"18000001"})
 
+    def test_my_carrier_is_recognised(carrier_sniff):
+        carrier_sniff(PARSER, "tests/sample.csv")  # chosen over every installed carrier
+
 Each expected record is compared on the keys it holds, in file order: any `PolicyRecord` field,
 plus `carrier` (the parser's key) and `client_name` ("First Last"); enums compare by value and
 dates as YYYY-MM-DD. The rejected lines and the NPNs outside `known_npns` must match too. A
@@ -29,7 +32,16 @@ from pathlib import Path
 
 import pytest
 
-from downline.core.plugins import CarrierParser, PolicyRecord, RowError
+from downline.core.plugins import (
+    CarrierNotRecognized,
+    CarrierParser,
+    PolicyRecord,
+    RowError,
+    installed_parsers,
+    sniff_carrier,
+)
+
+SNIFF_BYTES = 64 * 1024  # what `downline ingest` reads of a file to recognise it
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,27 @@ def check_carrier_sample(
 
 def _day(as_of: date | str) -> date:
     return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
+
+
+def check_sniff(parser: CarrierParser, sample_path: str | Path) -> None:
+    """Assert that a file is recognised as `parser`'s when no carrier is named: by the same rule
+    and over the same first 64 KiB as `downline ingest`, among every installed carrier (with
+    `parser` in place of an installed one of its key)."""
+    path = Path(sample_path)
+    with path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+    pool = {**installed_parsers(), parser.key: parser}
+    try:
+        chosen = sniff_carrier(pool, head, path.name)
+    except CarrierNotRecognized as exc:
+        raise AssertionError(f"{parser.key}: {exc}") from None
+    assert chosen is parser, f"{path.name} is recognised as {chosen.key}, not {parser.key}"
+
+
+@pytest.fixture
+def carrier_sniff() -> Callable[[CarrierParser, str | Path], None]:
+    """`check_sniff(parser, sample_path)`."""
+    return check_sniff
 
 
 @pytest.fixture

@@ -32,6 +32,15 @@ def test_each_sample_sniffs_to_its_own_carrier_unambiguously(parsers, sample, ca
     assert best_key == carrier_key and best >= 0.9 and runner_up <= best - 0.3
 
 
+def test_the_kits_sniff_check_passes_each_carrier_on_its_sample_and_fails_on_anothers(
+    carrier_sniff, parsers, sample, carrier_key
+):
+    carrier_sniff(parsers[carrier_key], sample(carrier_key))
+    other = "aetna" if carrier_key != "aetna" else "humana"
+    with pytest.raises(AssertionError, match=f"not {other}|{other}:"):
+        carrier_sniff(parsers[other], sample(carrier_key))
+
+
 def test_an_unrelated_csv_is_refused_listing_the_known_carriers(parsers):
     head = b"Name,Email,Phone\r\nAda Lovelace,ada@example.com,555-0100\r\n"
     with pytest.raises(CarrierNotRecognized) as refused:

@@ -1,8 +1,10 @@
 """Acme Health's parser checked the way downline checks its own carriers.
 
-The `carrier_conformance` fixture comes with downline (it installs the pytest plugin `downline`):
-it parses a sample report and compares it with the records, rejected lines and unmatched NPNs an
-expected JSON file lists. Run with `pytest` in this folder.
+The `carrier_conformance` and `carrier_sniff` fixtures come with downline (it installs the pytest
+plugin `downline`): the first parses a sample report and compares it with the records, rejected
+lines and unmatched NPNs an expected JSON file lists; the second checks that `downline ingest`
+would recognise the sample as this carrier's among every installed one. Run with `pytest` in this
+folder.
 """
 
 from datetime import date
@@ -27,6 +29,10 @@ def test_the_sample_gives_the_expected_records(carrier_conformance):
     assert [error.message for error in result.errors] == [
         "line 9: Effective '31.02.2026' is not a date (DD.MM.YYYY)"
     ]
+
+
+def test_downline_ingest_recognises_the_sample_as_acme_among_every_carrier(carrier_sniff):
+    carrier_sniff(PARSER, SAMPLE)
 
 
 def test_the_sample_sniffs_as_acme_and_a_stranger_file_does_not():
