@@ -8,14 +8,20 @@ from typing import Any
 
 from downline.core.errors import BadUserInput
 from downline.core.export_plugins import ExportType
+from downline.core.listing import MAX_SEARCH
 from downline.core.plugins import PolicyStatus, ProductType
 
 EXCHANGES = ("ON_EX", "OFF_EX")
+# A text parameter is a search or a name: as long as a list's search may be (core/listing.py), so
+# an export is refused when it is requested, not failed when it runs.
+MAX_TEXT = MAX_SEARCH
 
 
 def _string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("a string")
+    if len(value.strip()) > MAX_TEXT:
+        raise ValueError(f"a string of at most {MAX_TEXT} characters")
     return value
 
 

@@ -122,7 +122,7 @@ def run_report(
         return None
     except (FileRejected, CarrierNotRecognized, NotFound) as exc:
         message = str(exc) if str(exc).startswith(report.filename) else f"{report.filename}: {exc}"
-        return jobs.finish(report, jobs.FAILED, error=message, progress=progress)
+        return jobs.finish(report, jobs.FAILED, error=_shown(message), progress=progress)
     except Exception:
         log.exception("carrier report %s failed", report_id)
         return jobs.finish(
@@ -227,6 +227,12 @@ def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[Poli
     yield batch
 
 
+def _shown(message: str) -> str:
+    """A message as stored and shown: a NUL it quotes from the file (PostgreSQL cannot store
+    one) is spelled out as \\x00."""
+    return message.replace("\x00", "\\x00")
+
+
 def _storable(record: PolicyRecord) -> PolicyRecord | RowError:
     """The record, or its rejection when a text holds NUL (a stray byte in a damaged file):
     PostgreSQL cannot store one, and the whole report would fail on it (whatever the parser)."""
@@ -271,7 +277,8 @@ def _store_errors(report_id: str, errors: list[RowError], tally: _Tally) -> None
         return
     with db.session() as session:
         session.add_all(
-            ReportRowError(report_id=report_id, line=e.line, message=e.message) for e in keep
+            ReportRowError(report_id=report_id, line=e.line, message=_shown(e.message))
+            for e in keep
         )
         session.commit()
 

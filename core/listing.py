@@ -5,7 +5,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
 
+from downline.core.errors import BadUserInput
+
 PHONE_LIKE = re.compile(r"[\d\s().+-]+")
+# Longer than any name, email, phone or application id; and far below SQLite's limit on a LIKE
+# pattern (50,000 bytes), past which the query failed as an internal error.
+MAX_SEARCH = 200
 
 
 def day_start(day: date) -> datetime:
@@ -17,7 +22,8 @@ def within_days(column, start: date | None, end: date | None) -> list:
     conditions = []
     if start is not None:
         conditions.append(column >= day_start(start))
-    if end is not None:
+    # The last day a date can name (9999-12-31) has no next day: it bounds nothing.
+    if end is not None and end < date.max:
         conditions.append(column < day_start(end + timedelta(days=1)))
     return conditions
 
@@ -29,6 +35,8 @@ def like_pattern(text: str) -> str:
 
 def search_condition(text: str, text_columns: list, phone_digits_column=None):
     """Case-insensitive substring over `text_columns`; phone numbers compared by their digits."""
+    if len(text.strip()) > MAX_SEARCH:
+        raise BadUserInput(f"search may be at most {MAX_SEARCH} characters", field="search")
     pattern = like_pattern(text.strip())
     conditions = [func.lower(c).like(pattern, escape="\\") for c in text_columns]
     digits = re.sub(r"\D", "", text)

@@ -117,6 +117,8 @@ def _decode_value(value: Any, key: Key) -> Any:
         return date.fromisoformat(value)
     if not isinstance(value, key.kind):
         raise TypeError("wrong type")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL")  # never a stored value; PostgreSQL refuses it in a comparison
     return value
 
 

@@ -41,9 +41,12 @@ def email_from(settings: Settings, token: str) -> str:
                 algorithms=LOCAL_ALGORITHMS,
                 options={"require": ["exp", "sub"]},
             )
-            return str(claims["sub"])
+            return _email(claims["sub"], "sub")
         if settings.jwks_url and header.get("alg") in IDP_ALGORITHMS:
-            key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
+            # The key itself (a PyJWK), not its bare key material: PyJWT then verifies with the
+            # algorithm the key is bound to, so an ES256 header on an RSA key is refused rather
+            # than handed to the wrong algorithm (which raised a TypeError: a 500).
+            key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)
             claims = jwt.decode(
                 token,
                 key,
@@ -52,15 +55,20 @@ def email_from(settings: Settings, token: str) -> str:
                 audience=settings.jwt_audience,
                 options={"require": ["exp"], "verify_aud": settings.jwt_audience is not None},
             )
-            email = claims.get(settings.jwt_email_claim)
-            if not isinstance(email, str):
-                raise InvalidToken(f"the token has no '{settings.jwt_email_claim}' claim")
-            return email
+            return _email(claims.get(settings.jwt_email_claim), settings.jwt_email_claim)
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("the token has expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("the token is invalid") from exc
     raise InvalidToken("the token's algorithm is not accepted")
+
+
+def _email(value: object, claim: str) -> str:
+    """The claim naming the user, when it can: a string without NUL (no stored text holds one,
+    and PostgreSQL refuses to compare with one: a 500 rather than a 401)."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise InvalidToken(f"the token has no usable '{claim}' claim")
+    return value
 
 
 @lru_cache

@@ -27,6 +27,7 @@ from downline.schema.exports import (
     ExportSubscription,
 )
 from downline.schema.hierarchy import Agency, Agent
+from downline.schema.inputs import RefuseBadInput
 from downline.schema.mutation import Mutation
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.query import Query
@@ -96,6 +97,7 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
         partial(ParserCache, maxsize=256),
         Limits,
         partial(ValidationCache, maxsize=256),
+        RefuseBadInput,
         FreshLoaders,
     ]
     if production:

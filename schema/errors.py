@@ -9,15 +9,16 @@ import re
 import uuid
 from collections.abc import AsyncGenerator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 
 from downline.core.errors import DownlineError
 
 log = logging.getLogger("downline.api")
 
 
-# graphql-core's "Did you mean 'x'?" hints map the schema for a prober: cut in production.
-SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# graphql-core's "Did you mean 'x'?" hints map the schema for a prober: cut in production,
+# wherever they stand ("... unknown field 'serch'. Did you mean 'search'? Found: {...}.").
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def shape(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
@@ -31,12 +32,26 @@ def shape(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
         if original.field:
             extensions["field"] = original.field
         return _copy(error, original.message, extensions)
-    if original is None:
+    # GraphQL's own errors: parse and validation (no original), and a variable that could not be
+    # coerced (before execution, so no path; its original is graphql-core's own GraphQLError).
+    if original is None or (isinstance(original, GraphQLError) and error.path is None):
         message = SUGGESTION.sub("", error.message) if hide_suggestions else error.message
-        return _copy(error, message, {"code": "BAD_USER_INPUT"})
+        extensions = {"code": "BAD_USER_INPUT"}
+        variable = _variable(error)
+        if variable:
+            extensions["field"] = variable
+        return _copy(error, message, extensions)
     reference = uuid.uuid4().hex[:12]
     log.error("internal error %s at %s", reference, error.path, exc_info=original)
     return _copy(error, f"Internal error (reference {reference}).", {"code": "INTERNAL"})
+
+
+def _variable(error: GraphQLError) -> str | None:
+    """The name of the variable an error is about (its definition is the error's node)."""
+    for node in error.nodes or ():
+        if isinstance(node, VariableDefinitionNode):
+            return node.variable.name.value
+    return None
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:

@@ -3,6 +3,7 @@
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from enum import Enum
+from typing import BinaryIO
 
 import anyio.to_thread
 import strawberry
@@ -12,6 +13,7 @@ from strawberry.types import Info
 
 from downline.core import ingesting, models, plugins
 from downline.core.config import get_settings
+from downline.core.errors import BadUserInput
 from downline.core.models import CarrierReport as ReportRow
 from downline.core.models import ReportRowError
 from downline.core.paging import Key
@@ -126,12 +128,28 @@ class ReportMutation:
     async def upload_carrier_report(
         self, info: Info, file: Upload, carrier: str | None = None, as_of: date | None = None
     ) -> CarrierReport:
-        row = await run(
-            _create, info.context.principal, file.filename or "report", file.file, carrier, as_of
-        )
+        filename, stream = _uploaded(file)
+        row = await run(_create, info.context.principal, filename, stream, carrier, as_of)
         # A send can block on a sick broker: never on the event loop.
         await anyio.to_thread.run_sync(info.context.queue.send_report, row)
         return CarrierReport.from_row(row)
+
+
+def _uploaded(file: object) -> tuple[str, BinaryIO]:
+    """The upload's file name and stream. Anything else given as `file` (a JSON value, or a
+    multipart part without a file name, which arrives as text), or a file name holding NUL, is
+    the caller's mistake."""
+    stream = getattr(file, "file", None)
+    if not callable(getattr(stream, "read", None)):
+        raise BadUserInput(
+            "file must be a file part of a multipart request, with a file name "
+            "(the GraphQL multipart request spec)",
+            field="file",
+        )
+    filename = getattr(file, "filename", None) or "report"
+    if "\x00" in filename:  # no stored text holds one (PostgreSQL cannot)
+        raise BadUserInput("the file name may not contain the NUL character (U+0000)", field="file")
+    return filename, stream
 
 
 def _create(session, principal, filename, stream, carrier, as_of) -> models.CarrierReport:

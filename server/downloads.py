@@ -60,7 +60,9 @@ def _check(export_id: str, token: str) -> tuple[Export, str]:
 def _refusal(export_id: str, refused: Refused) -> None:
     with db.session() as session:
         principal = load_principal(session, refused.email) if refused.email else None
-        export = session.get(Export, export_id)
+        # The path is the caller's: an id holding a NUL names no export (and PostgreSQL would
+        # refuse to look it up, turning the 403 into a 500).
+        export = session.get(Export, export_id) if "\x00" not in export_id else None
         owner = load_principal(session, export.requester_email) if export else None
         audit.record(
             session,

@@ -71,6 +71,7 @@ class Delimited:
         lines = text_lines(stream, self.encoding)
         skipped = sum(1 for _ in itertools.islice(lines, self.preamble))
         reader = csv.reader(lines, delimiter=self.delimiter)
+        trailer = self.trailer
         while True:
             start = skipped + reader.line_num + 1
             try:
@@ -81,8 +82,9 @@ class Delimited:
                 raise FileRejected(f"line {start}: {exc}") from None
             cells = [cell.strip() for cell in cells]
             if any(cells):
-                text = self.delimiter.join(cells).strip(self.delimiter + " ")
-                yield Row(start, list(cells), text, skipped + reader.line_num)
+                # The row as text is only ever read to spot a trailer line.
+                text = self.delimiter.join(cells).strip(self.delimiter + " ") if trailer else ""
+                yield Row(start, cells, text, skipped + reader.line_num)
 
     def sniff(self, head: bytes, filename: str, judge: Judge) -> float:
         try:
@@ -134,10 +136,15 @@ class Excel:
             book = CalamineWorkbook.from_filelike(stream)
         except Exception as exc:  # noqa: BLE001 - calamine's errors vary by what the bytes are
             raise FileRejected(f"not an Excel workbook ({exc})") from None
-        if self.sheet in book.sheet_names:
-            sheet = book.get_sheet_by_name(self.sheet)
-        else:
-            sheet = book.get_sheet_by_index(0)
+        try:
+            # The sheet is read here, whole: a damaged one (a corrupt deflate stream, broken XML,
+            # a sheet the workbook lists but lacks) fails now.
+            if self.sheet in book.sheet_names:
+                sheet = book.get_sheet_by_name(self.sheet)
+            else:
+                sheet = book.get_sheet_by_index(0)
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise FileRejected(f"the workbook's sheet cannot be read ({exc})") from None
         first = sheet.start[0] if sheet.start else 0
         for offset, cells in enumerate(sheet.iter_rows()):
             number = first + offset + 1

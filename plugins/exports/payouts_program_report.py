@@ -39,16 +39,23 @@ CELLS = (
 )
 
 
-def _day_start(day: str) -> datetime:
-    return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _paid(first: str, last: str) -> tuple:
+    """Paid from the start of day `first` to the end of day `last` (UTC); the last day a date can
+    name (9999-12-31) has no next day: it bounds nothing."""
+    last_day = date.fromisoformat(last)
+    bounds = (P.paid_at >= _day_start(date.fromisoformat(first)),)
+    if last_day < date.max:
+        bounds += (P.paid_at < _day_start(last_day + timedelta(days=1)),)
+    return bounds
 
 
 def rows(ctx: ExportContext):
     start = select(P).outerjoin(C, C.id == P.client_id)
-    paid = (
-        P.paid_at >= _day_start(ctx.params["paidFrom"]),
-        P.paid_at < _day_start(ctx.params["paidTo"]) + timedelta(days=1),
-    )
+    paid = _paid(ctx.params["paidFrom"], ctx.params["paidTo"])
     direct = writing_agent.agency_id == ctx.principal.agency_id
     conditions = (P.kind == "program", *paid, direct)
     order = (P.paid_at, P.id)

@@ -54,6 +54,30 @@ def test_invalid_operations_are_bad_user_input(api, book, query):
     assert set(codes(api.post(query, as_=ADMIN))) == {"BAD_USER_INPUT"}
 
 
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        ("query($id: ID!) { node(id: $id) { id } }", {}, "id"),
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": [[]]}, "id"),
+        ("query($n: Int) { leads(first: $n) { totalCount } }", {"n": "ten"}, "n"),
+        ("query($f: LeadFilter) { leads(filter: $f) { totalCount } }", {"f": ""}, "f"),
+        ("query($f: LeadFilter) { leads(filter: $f) { totalCount } }", {"f": {"x": 1}}, "f"),
+        (
+            "query($d: Date) { clients(filter: {submittedFrom: $d}) { totalCount } }",
+            {"d": "not a date"},
+            "d",
+        ),
+    ],
+)
+def test_variables_that_cannot_be_coerced_are_bad_user_input_naming_them(
+    api, book, query, variables, field
+):
+    """Found by tests/fuzz: a missing or wrong-typed variable was masked as INTERNAL."""
+    error = api.errors(query, variables, as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert f"${field}" in error["message"]
+
+
 def test_bad_json_body_is_a_client_error(api, book):
     headers = {"Authorization": f"Bearer {api.token(ADMIN)}", "Content-Type": "application/json"}
     response = api.client.post("/graphql", content=b"{not json", headers=headers)
@@ -98,3 +122,17 @@ def test_unexpected_errors_are_masked_as_internal(api, book, monkeypatch):
     error = api.errors("{ viewer { exportsAllowed } }", as_=ADMIN)[0]
     assert error["extensions"] == {"code": "INTERNAL"}
     assert "SELECT" not in error["message"] and "reference" in error["message"]
+
+
+def test_a_list_too_long_for_one_statement_is_refused_by_name(api, book):
+    """Each id of a filter list is a bound parameter; PostgreSQL takes 65,535 at most. A list of
+    70,000 is refused up front, naming it; 1,000 (the cap) still runs."""
+    query = "query($ids: [ID!]) { clients(filter: {agentIds: $ids}) { totalCount } }"
+    error = api.errors(query, {"ids": [f"a{n}" for n in range(70_000)]}, as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "agentIds"}
+    assert "at most 1000 items" in error["message"]
+    at_cap = api.gql(query, {"ids": ["a-east", *(f"a{n}" for n in range(999))]}, as_=ADMIN)
+    assert at_cap["clients"]["totalCount"] > 0
+    export = 'mutation($p: JSON) { requestExport(input: {type: "enrollments", params: $p}) { id } }'
+    error = api.errors(export, {"p": {"states": ["TX"] * 1001}}, as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "states"}

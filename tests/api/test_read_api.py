@@ -33,6 +33,8 @@ def test_clients_are_scoped_and_ordered_by_last_submission_then_id(api, book, em
         ({"includeThreeWayCallResolved": True}, ["c2", "c8", "c1", "c4", "c6"]),
         ({"submittedFrom": "2026-03-02", "submittedTo": "2026-03-02"}, ["c2", "c8"]),
         ({"submittedTo": "2026-02-15"}, ["c4"]),
+        # The first and last days a date can name (found by tests/fuzz: the last overflowed).
+        ({"submittedFrom": "0001-01-01", "submittedTo": "9999-12-31"}, ["c2", "c8", "c1", "c4"]),
         ({"submittedFrom": "2026-03-05", "includeUnsubmitted": True}, ["c3"]),
         ({"states": ["tx"]}, ["c4"]),
         ({"exchange": "OFF_EX"}, ["c4"]),
@@ -216,6 +218,7 @@ def test_agent_needs_exactly_one_of_id_and_npn(api, book, args):
         ("admin@top.test", {"statuses": ["QUOTED"]}, ["l2"]),
         ("admin@top.test", {"createdFrom": "2026-02-15"}, ["l1"]),
         ("admin@top.test", {"createdTo": "2026-02-01"}, ["l2"]),
+        ("admin@top.test", {"createdTo": "9999-12-31"}, ["l1", "l2"]),
         ("admin@top.test", {"search": "lou"}, ["l2"]),
         ("admin@top.test", {"search": "0102"}, ["l2"]),
         ("admin@top.test", {"agencyIds": ["east-south"]}, ["l2"]),

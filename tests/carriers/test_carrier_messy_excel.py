@@ -2,8 +2,11 @@
 moved and respelled columns, numeric NPN cells, blank rows, extra sheets, cells of the wrong kind
 for the carrier's dates, wrong workbooks and files that are no workbook at all."""
 
+import io
 import json
 import os
+import struct
+import zipfile
 from datetime import date
 
 import pytest
@@ -107,6 +110,20 @@ def test_another_carriers_workbook_is_refused_naming_the_missing_columns(parsers
 def test_a_file_that_is_no_workbook_is_refused(parsers, parse, sample, excel_key):
     with pytest.raises(FileRejected, match="not an Excel workbook"):
         parse(parsers[excel_key], sample("aetna").read_bytes())
+
+
+def test_a_workbook_whose_sheet_is_damaged_is_refused(parsers, parse, sample, excel_key):
+    """Found by tests/fuzz: a workbook that opens but whose sheet cannot be inflated failed as an
+    internal error instead of being refused."""
+    data = bytearray(sample(excel_key).read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as book:
+        sheets = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/")]
+    for info in sheets:  # overwrite each sheet's compressed bytes
+        name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+        start = info.header_offset + 30 + name_len + extra_len
+        data[start : start + info.compress_size] = b"\xff" * info.compress_size
+    with pytest.raises(FileRejected, match="the workbook's sheet cannot be read"):
+        parse(parsers[excel_key], bytes(data))
 
 
 def test_a_large_workbook_sniffs_from_its_first_64_kib(parsers, xlsx, sample_sheet):

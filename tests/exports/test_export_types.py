@@ -468,6 +468,12 @@ def test_payouts_program_report_is_the_date_range_of_direct_agents_only(books, e
     ) == ["q3"]
 
 
+def test_payouts_program_report_takes_the_first_and_last_days_a_date_can_name(books, export):
+    """Found by tests/fuzz: paidTo 9999-12-31 overflowed (its next day) and failed internally."""
+    every = export("payouts_program_report", ADMIN, paidFrom="0001-01-01", paidTo="9999-12-31")
+    assert ids(every) == ["q5", "q1", "q2", "q3"]
+
+
 def test_intake_lists_the_links_by_name(books, export):
     for email in (ADMIN, EAST, OTHER):
         file = export("intake", email)

@@ -85,6 +85,33 @@ def test_bad_rows_are_rejected_with_their_line_and_good_rows_load(production_boo
     assert len(policies()) == 10
 
 
+def test_a_nul_byte_in_a_cell_rejects_its_row_and_the_others_load(production_book, cli, tmp_path):
+    """Found by tests/fuzz: a NUL byte (which PostgreSQL cannot store) failed the whole report as
+    an internal error."""
+    lines = HUMANA.read_bytes().splitlines()
+    lines[2] = lines[2].replace(b"HUM", b"HUM\x00", 1)  # line 3: in the policy id
+    path = tmp_path / "humana-nul.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = cli("ingest", path, "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert "rows read 12, inserted 11, updated 0, unchanged 0, rejected 1" in result.output
+    assert "line 3: carrier_policy_id contains a NUL character" in result.output
+    assert len(policies()) == 11
+
+
+def test_a_nul_byte_quoted_in_a_rejection_is_spelled_out(production_book, cli, tmp_path):
+    """Found by tests/fuzz: a rejection quoting a cell with a NUL byte could not be stored on
+    PostgreSQL, and the whole report failed as an internal error."""
+    lines = HUMANA.read_bytes().splitlines()
+    lines[3] = lines[3].replace(b"08/01/2025", b"08/\x001/2025")  # line 4: a bad effective date
+    path = tmp_path / "humana-nul-date.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = cli("ingest", path, "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert "rows read 12, inserted 11, updated 0, unchanged 0, rejected 1" in result.output
+    assert "line 4: " in result.output and "'08/\\x001/2025'" in result.output
+
+
 def test_a_file_of_another_format_is_rejected_whole(production_book, cli, tmp_path):
     result = cli("ingest", SAMPLES / "aetna-2026-11-24.csv", "--carrier", "humana")
     assert result.exit_code == 1

@@ -72,6 +72,51 @@ def test_an_unknown_carrier_is_bad_user_input(api, production_book):
     )
 
 
+def test_a_file_that_is_not_a_file_part_is_bad_user_input(api, production_book):
+    """Found by tests/fuzz: a `file` that was no upload (a JSON value, or a multipart part
+    without a file name, which arrives as text) failed as INTERNAL."""
+    token = {"Authorization": f"Bearer {api.token('admin@top.test')}"}
+    as_json = api.post(UPLOAD, {"file": "humana.csv"}, as_="admin@top.test").json()
+    operations = {"query": UPLOAD, "variables": {"file": None}}
+    nameless = api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("", b"a,b\n1,2\n", "text/csv")},
+        headers=token,
+    ).json()
+    for payload in (as_json, nameless):
+        assert payload["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+        assert "multipart" in payload["errors"][0]["message"]
+    history = api.gql("{ carrierReports { totalCount } }", as_="admin@top.test")
+    assert history["carrierReports"]["totalCount"] == 0
+
+
+def test_a_file_name_holding_nul_is_bad_user_input(api, production_book):
+    """Found by tests/fuzz: a NUL in the part's file name (sent as is: httpx would escape it)
+    reached PostgreSQL, which cannot store it: INTERNAL."""
+    operations = json.dumps({"query": UPLOAD, "variables": {"file": None}})
+    parts = [
+        ('name="operations"', operations),
+        ('name="map"', json.dumps({"0": ["variables.file"]})),
+        ('name="0"; filename="humana\x00.csv"\r\nContent-Type: text/csv', "a,b\n1,2\n"),
+    ]
+    body = "".join(f"--b0\r\nContent-Disposition: form-data; {h}\r\n\r\n{v}\r\n" for h, v in parts)
+    response = api.client.post(
+        "/graphql",
+        content=(body + "--b0--\r\n").encode(),
+        headers={
+            "Authorization": f"Bearer {api.token('admin@top.test')}",
+            "Content-Type": "multipart/form-data; boundary=b0",
+        },
+    )
+    assert response.status_code == 200, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert "NUL" in error["message"]
+    history = api.gql("{ carrierReports { totalCount } }", as_="admin@top.test")
+    assert history["carrierReports"]["totalCount"] == 0
+
+
 def test_reports_are_seen_by_the_uploader_and_admins_above(api, production_book):
     mine = upload(api, "n2@t.test", SAMPLES / "humana-2026-11-24.csv", asOf="2026-11-24")["data"][
         "uploadCarrierReport"
