@@ -6,6 +6,7 @@ they are skipped with the reason shown, except under CI=true, where that is a fa
 
 import json
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,8 +98,9 @@ def load_book(tmp_path):
     from downline.core.loading import load_directory
 
     def load(book: dict[str, list[dict]]):
-        folder = tmp_path / f"book-{uuid.uuid4().hex[:6]}"
-        folder.mkdir()
+        # mkdtemp: a property test loads thousands of books into one tmp_path (six hex digits
+        # of a uuid collided there once in a few hundred runs).
+        folder = Path(tempfile.mkdtemp(prefix="book-", dir=tmp_path))
         for kind, records in book.items():
             lines = (json.dumps(r) for r in records)
             (folder / f"{kind}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -19,7 +19,7 @@ def examples(database_url: str) -> int:
     if "DOWNLINE_PROPERTY_EXAMPLES" in os.environ:
         return int(os.environ["DOWNLINE_PROPERTY_EXAMPLES"])
     if database_url.startswith("sqlite"):
-        return 500 if IN_CI else 60
+        return 300 if IN_CI else 60
     return 60 if IN_CI else 25
 
 

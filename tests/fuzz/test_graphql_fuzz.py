@@ -215,7 +215,7 @@ def test_generated_operations_never_fail_internally(
 ):
     answered = []
 
-    @fuzz_settings(100)
+    @fuzz_settings(60)
     @given(operation=operations(served_schema, known_words))
     def fuzz(operation: str) -> None:
         payload = check(live_server.post({"query": operation}, as_=principal), operation)
@@ -265,7 +265,7 @@ def variable_cases(schema: graphql.GraphQLSchema, words: dict) -> st.SearchStrat
 def test_variables_of_the_wrong_type_never_fail_internally(
     live_server, served_schema, known_words, principal
 ):
-    @fuzz_settings(120)
+    @fuzz_settings(80)
     @given(case=variable_cases(served_schema, known_words))
     def fuzz(case: tuple[str, dict]) -> None:
         operation, variables = case
@@ -330,7 +330,7 @@ def test_export_requests_with_declared_parameters_never_fail_internally(
     )
     queued = []
 
-    @fuzz_settings(25)
+    @fuzz_settings(15)
     @given(request=requests)
     def fuzz(request: dict) -> None:
         response = live_server.post(
@@ -398,7 +398,7 @@ def test_uploads_of_any_bytes_and_arguments_never_fail_internally(
     as_of = st.none() | dates() | st.integers() | st.lists(st.integers(), max_size=2)
     names = st.sampled_from(["report.csv", "x.xlsx", "", "..", "../../etc/passwd", "a\x00.csv"])
 
-    @fuzz_settings(20)
+    @fuzz_settings(12)
     @given(content=report_bytes(), name=names | TEXT, carrier=carriers, as_of=as_of)
     # Always tried, whatever is drawn: the two names that once failed as INTERNAL.
     @example(content=b"a,b\n", name="", carrier=None, as_of=None)
