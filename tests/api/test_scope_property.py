@@ -19,8 +19,8 @@ def examples(database_url: str) -> int:
     if "DOWNLINE_PROPERTY_EXAMPLES" in os.environ:
         return int(os.environ["DOWNLINE_PROPERTY_EXAMPLES"])
     if database_url.startswith("sqlite"):
-        return 300 if IN_CI else 60
-    return 60 if IN_CI else 25
+        return 150 if IN_CI else 60
+    return 40 if IN_CI else 25
 
 
 def depth_of(parents: dict[int, int | None], node: int) -> int:
