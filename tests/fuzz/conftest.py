@@ -9,6 +9,19 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
+
+# What every fuzz test runs under; each sets only its number of examples on top
+# (`settings(settings.get_profile(FUZZ), max_examples=n)`).
+FUZZ = "downline-fuzz"
+settings.register_profile(
+    FUZZ,
+    deadline=None,
+    derandomize=True,  # the same examples every run: a failure reproduces as it is
+    database=None,  # no .hypothesis folder in the tree
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import graphql
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_st
@@ -44,14 +44,8 @@ UPLOAD_FIELD = "uploadCarrierReport"  # an Upload travels only as a multipart pa
 
 
 def fuzz_settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,  # the same examples every run: a failure reproduces as it is
-        database=None,  # no .hypothesis folder in the tree
-        print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    """The fuzz profile (tests/fuzz/conftest.py) with this many examples."""
+    return settings(settings.get_profile("downline-fuzz"), max_examples=examples)
 
 
 def check(response, operation: object) -> dict:

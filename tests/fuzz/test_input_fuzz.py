@@ -39,17 +39,13 @@ MB = 1024 * 1024
 
 
 def fuzz_settings(examples: int) -> settings:
+    """The fuzz profile (tests/fuzz/conftest.py) with this many examples; huge inputs are the
+    point here, so a large smallest example is no health problem."""
+    profile = settings.get_profile("downline-fuzz")
     return settings(
+        profile,
         max_examples=examples,
-        deadline=None,
-        derandomize=True,  # the same examples every run: a failure reproduces as it is
-        database=None,  # no .hypothesis folder in the tree
-        print_blob=True,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
+        suppress_health_check=[*profile.suppress_health_check, HealthCheck.large_base_example],
     )
 
 
