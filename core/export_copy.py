@@ -57,17 +57,23 @@ def _sql_type(type_):
 
 
 def fits(session: Session, query: Select, columns: Sequence[ExportColumn]) -> bool:
-    """True when this export can be written by COPY: PostgreSQL, and every column of a type
-    this module spells exactly."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    selected = list(query.selected_columns)
-    if len(selected) != len(columns) or not all(
-        _cell(e, c) is not None for e, c in zip(selected, columns, strict=True)
-    ):
+    """True when this export can be written by COPY: PostgreSQL, and every column and bound
+    value of a type this module spells exactly."""
+    if session.get_bind().dialect.name != "postgresql" or _cells(query, columns) is None:
         return False
     compiled = query.compile(dialect=session.get_bind().dialect)
     return all(_sql_type(bind.type) is not None for bind in compiled.binds.values())
+
+
+def _cells(query: Select, columns: Sequence[ExportColumn]) -> list | None:
+    """The query's columns as their CSV cells' text, labelled; None if one cannot be spelled."""
+    selected = list(query.selected_columns)
+    if len(selected) != len(columns):
+        return None
+    cells = [_cell(expr, column) for expr, column in zip(selected, columns, strict=True)]
+    if any(cell is None for cell in cells):
+        return None
+    return [cell.label(f"c{i}") for i, cell in enumerate(cells)]
 
 
 def _cell(expr, column: ExportColumn):
@@ -155,11 +161,7 @@ def write(
 ) -> int:
     """Write the export's rows (no header) to the binary file `out` by COPY; returns the row
     count. `tick(rows_so_far)` is called after each flush, for progress."""
-    cells = [
-        _cell(e, c).label(f"c{i}")
-        for i, (e, c) in enumerate(zip(query.selected_columns, columns, strict=True))
-    ]
-    formatted = query.with_only_columns(*cells, maintain_column_froms=True)
+    formatted = query.with_only_columns(*_cells(query, columns), maintain_column_froms=True)
     connection = session.connection()
     # What executing the statement would send (IN lists expanded, values through their types'
     # bind processors), merged client-side: COPY takes no parameters.
