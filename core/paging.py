@@ -38,12 +38,16 @@ class Key:
 @dataclass(frozen=True)
 class Page:
     rows: list[Any]
-    cursors: list[str]
+    keys: Sequence[Key]
     has_next: bool
+
+    def cursor(self, row: Any) -> str:
+        """Encoded when asked for: most pages are asked for their end cursor only."""
+        return encode([getattr(row, k.column.key) for k in self.keys])
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor(self.rows[-1]) if self.rows else None
 
 
 def check_first(first: int | None) -> int:
@@ -76,15 +80,16 @@ def fetch_page(
             rows += _rows(
                 session, tail, keys[1:], values[1:] if in_tail else None, first + 1 - len(rows)
             )
-    page = rows[:first]
-    cursors = [encode([getattr(row, k.column.key) for k in keys]) for row in page]
-    return Page(page, cursors, has_next=len(rows) > first)
+    return Page(rows[:first], keys, has_next=len(rows) > first)
 
 
 def _rows(session: Session, query: Select, keys: Sequence[Key], values, limit: int) -> list:
     if values is not None:
         query = query.where(_after(keys, values))
-    return list(session.scalars(query.order_by(*(k.order() for k in keys)).limit(limit)))
+    # Plain rows, not ORM entities: a page is read, never changed, and building 50 entities
+    # (identity map, instance state) cost more CPU than the rest of the query.
+    ordered = query.order_by(*(k.order() for k in keys)).limit(limit)
+    return list(session.connection().execute(ordered))
 
 
 def count(session: Session, query: Select) -> int:

@@ -16,7 +16,7 @@ from downline.core import scope
 from downline.core.errors import Forbidden, NotFound
 from downline.core.hierarchy import descendants_of
 from downline.core.models import Agency, AgencyClosure, Agent
-from downline.core.paging import Key, Page, count, encode, fetch_page
+from downline.core.paging import Key, Page, count, fetch_page
 from downline.core.scope import Principal
 
 AGENT_ORDER = (Key(Agent.name), Key(Agent.id))
@@ -40,6 +40,23 @@ def agencies_by_id(session: Session, principal: Principal, ids: list[str]) -> di
 def agents_by_id(session: Session, principal: Principal, ids: list[str]) -> dict[str, Agent]:
     query = select(Agent).where(Agent.id.in_(ids), Agent.id.in_(scope.agent_ids(principal)))
     return {a.id: a for a in session.scalars(query)}
+
+
+def agents_with_agencies(
+    session: Session, principal: Principal, ids: list[str]
+) -> dict[str, tuple[Agent, Agency]]:
+    """The visible agents among `ids`, each with its agency, as plain rows (for a page's nodes:
+    read, never changed). A visible agent's agency is always visible to the same principal
+    (hierarchy.md), so the agency needs no check of its own."""
+    connection = session.connection()
+    agents = list(
+        connection.execute(
+            select(Agent).where(Agent.id.in_(ids), Agent.id.in_(scope.agent_ids(principal)))
+        )
+    )
+    wanted = list({a.agency_id for a in agents})
+    agencies = {a.id: a for a in connection.execute(select(Agency).where(Agency.id.in_(wanted)))}
+    return {a.id: (a, agencies[a.agency_id]) for a in agents}
 
 
 def agents_by_npn(session: Session, principal: Principal, npns: list[str]) -> dict[str, Agent]:
@@ -95,11 +112,8 @@ def direct_agents(
     result = {}
     for agency_id in agency_ids:
         agents = rows.get(agency_id, [])
-        shown = agents[:first]
-        cursors = [encode([a.name, a.id]) for a in shown]
-        result[agency_id] = AgentsPage(
-            Page(shown, cursors, has_next=len(agents) > first), totals.get(agency_id, 0)
-        )
+        page = Page(agents[:first], AGENT_ORDER, has_next=len(agents) > first)
+        result[agency_id] = AgentsPage(page, totals.get(agency_id, 0))
     return result
 
 

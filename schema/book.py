@@ -9,7 +9,7 @@ from strawberry.types import Info
 from downline.core import models
 from downline.core.clients import ClientFilter
 from downline.core.leads import LeadFilter
-from downline.schema.hierarchy import Agent
+from downline.schema.hierarchy import Agent, load_agent
 from downline.schema.relay import Node
 
 
@@ -44,9 +44,10 @@ class Client(Node):
     ssn_masked: str | None = strawberry.field(description="Never the full value.")
     date_of_birth_masked: str | None = strawberry.field(description="Never the full value.")
     agent_id: strawberry.Private[str]
+    read_agent: strawberry.Private[Agent | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Client) -> "Client":
+    def from_row(cls, row: models.Client, agents: dict[str, Agent] | None = None) -> "Client":
         return cls(
             id=strawberry.ID(row.id),
             first_name=row.first_name,
@@ -69,11 +70,15 @@ class Client(Node):
             ssn_masked=f"***-**-{row.ssn_last4}" if row.ssn_last4 else None,
             date_of_birth_masked="**/**/****" if row.date_of_birth else None,
             agent_id=row.agent_id,
+            read_agent=agents.get(row.agent_id) if agents else None,
         )
 
     @strawberry.field
-    async def agent(self, info: Info) -> Agent:
-        return Agent.from_row(await info.context.loaders.agent.load(self.agent_id))
+    def agent(self, info: Info) -> Agent:
+        # Synchronous when the page read the agents with the rows (agents_read_with).
+        if self.read_agent is not None:
+            return self.read_agent
+        return load_agent(info, self.agent_id)
 
 
 @strawberry.type
@@ -89,9 +94,10 @@ class Lead(Node):
     status: str
     created_at: datetime
     agent_id: strawberry.Private[str]
+    read_agent: strawberry.Private[Agent | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Lead) -> "Lead":
+    def from_row(cls, row: models.Lead, agents: dict[str, Agent] | None = None) -> "Lead":
         return cls(
             id=strawberry.ID(row.id),
             first_name=row.first_name,
@@ -104,11 +110,15 @@ class Lead(Node):
             status=row.status,
             created_at=row.created_at,
             agent_id=row.agent_id,
+            read_agent=agents.get(row.agent_id) if agents else None,
         )
 
     @strawberry.field
-    async def agent(self, info: Info) -> Agent:
-        return Agent.from_row(await info.context.loaders.agent.load(self.agent_id))
+    def agent(self, info: Info) -> Agent:
+        # Synchronous when the page read the agents with the rows (agents_read_with).
+        if self.read_agent is not None:
+            return self.read_agent
+        return load_agent(info, self.agent_id)
 
 
 @strawberry.input(name="ClientFilter")

@@ -8,7 +8,14 @@ from downline.core.errors import BadUserInput
 from downline.schema.book import Client, ClientFilterInput, Lead, LeadFilterInput
 from downline.schema.context import run
 from downline.schema.exports import AuditEvent, Export
-from downline.schema.hierarchy import Agency, Agent, Role, Viewer, agents_connection
+from downline.schema.hierarchy import (
+    Agency,
+    Agent,
+    Role,
+    Viewer,
+    agents_connection,
+    agents_read_with,
+)
 from downline.schema.production import Policy
 from downline.schema.relay import Connection, Node, list_connection
 from downline.schema.reports import CarrierReport
@@ -77,7 +84,8 @@ class Query:
     ) -> Connection[Client]:
         core_filter = (filter or ClientFilterInput()).to_core()
         query = clients.clients_query(info.context.principal, core_filter)
-        return await list_connection(query, clients.ORDER, Client.from_row, first, after)
+        agents = agents_read_with(info, "edges", "node")
+        return await list_connection(query, clients.ORDER, Client.from_row, first, after, agents)
 
     @strawberry.field
     async def leads(
@@ -88,4 +96,5 @@ class Query:
         after: str | None = None,
     ) -> Connection[Lead]:
         query = leads.leads_query(info.context.principal, (filter or LeadFilterInput()).to_core())
-        return await list_connection(query, leads.ORDER, Lead.from_row, first, after)
+        agents = agents_read_with(info, "edges", "node")
+        return await list_connection(query, leads.ORDER, Lead.from_row, first, after, agents)

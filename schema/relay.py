@@ -1,9 +1,11 @@
 """Relay connections: Node, PageInfo, and generic Edge/Connection (named e.g. ClientConnection)."""
 
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from downline.core.paging import Page, count, fetch_page
 from downline.schema.context import run
@@ -25,7 +27,12 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    row: strawberry.Private[Any]
+    page: strawberry.Private[Page]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.page.cursor(self.row)
 
 
 @strawberry.type
@@ -41,9 +48,7 @@ class Connection(Generic[T]):
 
 
 def connection(page: Page, convert: Callable, total: Callable[[], Awaitable[int]]) -> Connection:
-    edges = [
-        Edge(node=convert(row), cursor=c) for row, c in zip(page.rows, page.cursors, strict=True)
-    ]
+    edges = [Edge(node=convert(row), row=row, page=page) for row in page.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
@@ -55,7 +60,41 @@ async def known(value: int) -> int:
     return value
 
 
-async def list_connection(query, keys, convert, first: int | None, after: str | None) -> Connection:
-    """A page of a scoped list query, its total counted only if asked for."""
-    page = await run(fetch_page, query, keys, first, after)
-    return connection(page, convert, lambda: run(count, query))
+async def list_connection(
+    query, keys, convert, first: int | None, after: str | None, related=None
+) -> Connection:
+    """A page of a scoped list query, its total counted only if asked for.
+
+    `related(session, rows)`, when given, reads in the page's own session what the selection
+    wants beyond the rows (their agents, say) and each node is `convert(row, what_it_read)`: a
+    page of 50 then costs one trip to the database instead of one per loader."""
+    if related is None:
+        page = await run(fetch_page, query, keys, first, after)
+        return connection(page, convert, lambda: run(count, query))
+
+    def read(session):
+        page = fetch_page(session, query, keys, first, after)
+        return page, related(session, page.rows)
+
+    page, found = await run(read)
+    return connection(page, lambda row: convert(row, found), lambda: run(count, query))
+
+
+def asks_for(info: Info, *path: str) -> bool:
+    """Whether the field being resolved selects `path` (e.g. "edges", "node", "agent"),
+    looking through fragments."""
+    level: Iterable[Selection] = info.selected_fields
+    for name in path:
+        level = [child for s in level for child in _named(s.selections, name)]
+        if not level:
+            return False
+    return True
+
+
+def _named(selections: list[Selection], name: str) -> Iterable[Any]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                yield selection
+        else:  # a fragment spread or an inline fragment: its fields are the parent's
+            yield from _named(selection.selections, name)

@@ -22,6 +22,20 @@ def statements():
 
 
 @pytest.fixture
+def checkouts():
+    """Connections taken from the pool: one per session (each a thread hop in the API)."""
+    seen: list[object] = []
+
+    def count(dbapi_connection, record, proxy):
+        seen.append(record)
+
+    engine = db.get_engine()
+    event.listen(engine, "checkout", count)
+    yield seen
+    event.remove(engine, "checkout", count)
+
+
+@pytest.fixture
 def big_book(api, load_book):
     agencies = [{"id": "top", "name": "Top", "parent_id": None}] + [
         {"id": f"ag{i}", "name": f"Agency {i}", "parent_id": "top"} for i in range(20)
@@ -76,8 +90,26 @@ def big_book(api, load_book):
         }
         for i in range(600)
     ]
+    leads = [
+        {
+            "id": f"l{i}",
+            "agent_id": f"a{i % 60}",
+            "first_name": "F",
+            "last_name": f"L{i}",
+            "email": None,
+            "phone": None,
+            "state": "FL",
+            "zip": None,
+            "source": "web",
+            "status": "new",
+            "created_at": f"2026-02-{1 + i % 28:02d}T00:00:00Z",
+            "notes": None,
+        }
+        for i in range(120)
+    ]
     users = [{"email": "admin@t.test", "role": "agency_admin", "agency_id": "top"}]
-    report = load_book({"agencies": agencies, "agents": agents, "users": users, "clients": clients})
+    book = {"agencies": agencies, "agents": agents, "users": users, "clients": clients}
+    report = load_book({**book, "leads": leads})
     assert not report.rejections, report.rejections[:3]
 
 
@@ -97,3 +129,40 @@ def test_nested_agency_agents_statements_do_not_grow_with_agencies(api, big_book
     data = api.gql(query, as_="admin@t.test")
     assert len(data["agency"]["subAgencies"]) == 20
     assert len(statements) <= 7, statements
+
+
+FRAGMENTS = """
+fragment Who on Client { owner: agent { ... on Agent { name agency { name } } } }
+query($n: Int) { clients(first: $n) { totalCount edges { node { id ...Who } } } }
+"""
+
+
+def test_page_agents_and_agencies_come_with_the_page_through_fragments_and_aliases(
+    api, big_book, checkouts
+):
+    """Three sessions: the caller's principal, the page with its agents and agencies, the
+    total (a loader per relation would add two)."""
+    plain = api.gql(PAGE, {"n": 120}, as_="admin@t.test")["clients"]
+    assert len(checkouts) == 3
+    checkouts.clear()
+    spread = api.gql(FRAGMENTS, {"n": 120}, as_="admin@t.test")["clients"]
+    assert len(checkouts) == 3
+    assert [e["node"]["owner"] for e in spread["edges"]] == [
+        e["node"]["agent"] for e in plain["edges"]
+    ]
+    names = {
+        (e["node"]["agent"]["name"], e["node"]["agent"]["agency"]["name"]) for e in plain["edges"]
+    }
+    assert len(names) == 60 and ("Agent 7", "Agency 7") in names
+
+
+def test_leads_page_statements_do_not_grow_with_page_size(api, big_book, statements):
+    query = "query($n: Int) { leads(first: $n) { edges { node { id agent { name agency { name } } } } } }"
+    counts = []
+    for size in (1, 100):
+        statements.clear()
+        edges = api.gql(query, {"n": size}, as_="admin@t.test")["leads"]["edges"]
+        assert len(edges) == size
+        assert all(e["node"]["agent"]["agency"]["name"].startswith("Agency ") for e in edges)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
