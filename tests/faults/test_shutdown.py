@@ -23,7 +23,7 @@ pytestmark = [
     ),
 ]
 
-EXTRA_CLIENTS = 150_000  # an export of a few seconds: the signal lands in the middle of it
+EXTRA_CLIENTS = 1_000_000  # an export of seconds, even on a fast machine: the signal lands mid-way
 
 
 def row(export_id: str) -> Export:
