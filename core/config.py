@@ -5,7 +5,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "downline@localhost"
     sweep_seconds: float = 30.0  # how often each API process sweeps for lost jobs
+    # PostgreSQL: a carrier report's rows per upsert, overlapping the parse (0: one upsert).
+    # Rows parsed while a chunk upserts wait in memory, at most this many.
+    ingest_chunk_rows: int = Field(default=100_000, ge=0)
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
 

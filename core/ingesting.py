@@ -1,7 +1,8 @@
 """Runs one carrier report: claim -> pick the parser (given, or sniffed) -> parse as a stream ->
-check each row's NPN against the uploader's book -> stage in batches -> one upsert -> counts.
+check each row's NPN against the uploader's book -> stage in batches -> upsert (in chunks on
+PostgreSQL, overlapping the parse; staging.py) -> counts.
 
-The upsert and everything staged happen in one transaction, so a failed or killed run leaves the
+The upserts and everything staged happen in one transaction, so a failed or killed run leaves the
 policies as they were; the report row is claimed and heart-beaten like every job (jobs.py), so a
 re-delivered message is a no-op and a dead worker's report is taken over by another. The report's
 SUCCEEDED commits in the upsert's transaction, and only while the claim is still the run's: a
@@ -30,7 +31,7 @@ from downline.core.plugins import (
     sniff_carrier,
 )
 from downline.core.scope import Principal, load_principal
-from downline.core.staging import Staging
+from downline.core.staging import RepeatedPolicy, Staging
 from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -103,16 +104,22 @@ def run_report(
         if not jobs.claim(session, CarrierReport, report_id, settings.job_stale_seconds):
             return None
         report = session.get(CarrierReport, report_id)
-        session.execute(delete(ReportRowError).where(ReportRowError.report_id == report_id))
-        session.commit()
+    _forget_errors(report_id)
+    chunk_rows = settings.ingest_chunk_rows or None
     try:
         principal = _uploader(report)
         parser = _parser(report, storage, parsers)
-        with (
-            jobs.heartbeating(CarrierReport, report_id, attempt=report.attempts),
-            storage.open(report.storage_key) as stream,
-        ):
-            _ingest(report, parser, principal, stream, progress)
+        with jobs.heartbeating(CarrierReport, report_id, attempt=report.attempts):
+            try:
+                with storage.open(report.storage_key) as stream:
+                    _ingest(report, parser, principal, stream, progress, chunk_rows)
+            except RepeatedPolicy:
+                # A policy id sits in two chunks of the file, and upserting by chunks would not
+                # keep "the last row wins" exact; nothing of that run was committed. Once more,
+                # as one upsert.
+                _forget_errors(report_id)
+                with storage.open(report.storage_key) as stream:
+                    _ingest(report, parser, principal, stream, progress, chunk_rows=None)
     except _ClaimLost:
         log.warning(
             "carrier report %s was taken over by another worker: attempt %s applied nothing",
@@ -137,6 +144,12 @@ def run_report(
     if progress:
         progress(done)
     return done
+
+
+def _forget_errors(report_id: str) -> None:
+    with db.session() as session:
+        session.execute(delete(ReportRowError).where(ReportRowError.report_id == report_id))
+        session.commit()
 
 
 class _ClaimLost(Exception):
@@ -165,13 +178,20 @@ def _parser(
     return sniff_carrier(parsers, head, report.filename)
 
 
-def _ingest(report, parser, principal, stream, progress):
+def _ingest(report, parser, principal, stream, progress, chunk_rows: int | None):
     tally = _Tally(unmatched=set())
     errors: list[RowError] = []
-    with db.get_engine().connect() as conn, conn.begin():
-        staging = Staging(conn, parser.key, report.uploader_agency_id)
-        for batch in _batches(parser.parse(stream, report.as_of), errors, tally):
-            staging.add(_in_book(conn, batch, principal, errors, tally))
+    npns = _Npns(principal)
+    with (
+        db.get_engine().connect() as conn,
+        conn.begin(),
+        Staging(
+            conn, parser.key, report.uploader_agency_id, report.id, utcnow(), chunk_rows
+        ) as staging,
+    ):
+        size = min(BATCH, chunk_rows or BATCH)  # a chunk is whole batches
+        for batch in _batches(parser.parse(stream, report.as_of), errors, tally, size):
+            staging.add(_in_book(npns, batch, errors, tally))
             _progress(report, tally, progress)
             _store_errors(report.id, errors, tally)
             errors.clear()
@@ -179,8 +199,9 @@ def _ingest(report, parser, principal, stream, progress):
         # The upsert and the report's SUCCEEDED commit together, and only while the claim is
         # still this run's: renewing it here locks the report's row, so nobody can take the
         # report over until this commits (and then it is finished).
+        staging.wait()
         _renew_claim(conn, report)
-        counts = staging.apply(report.id, utcnow())
+        counts = staging.apply()
         staging.drop()
         conn.execute(
             update(CarrierReport)
@@ -210,7 +231,9 @@ def _renew_claim(conn, report: CarrierReport) -> None:
         raise _ClaimLost
 
 
-def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[PolicyRecord]]:
+def _batches(
+    items, errors: list[RowError], tally: _Tally, size: int
+) -> Iterator[list[PolicyRecord]]:
     batch: list[PolicyRecord] = []
     for item in items:
         tally.read += 1
@@ -221,7 +244,7 @@ def _batches(items, errors: list[RowError], tally: _Tally) -> Iterator[list[Poli
             errors.append(item)
             continue
         batch.append(item)
-        if len(batch) >= BATCH:
+        if len(batch) >= size:
             yield batch
             batch = []
     yield batch
@@ -247,18 +270,39 @@ def _storable(record: PolicyRecord) -> PolicyRecord | RowError:
 _RECORD_FIELDS = tuple(f.name for f in fields(PolicyRecord))
 
 
-def _in_book(conn, batch, principal, errors, tally) -> list[PolicyRecord]:
+class _Npns:
+    """Which NPNs are in the uploader's book (True), outside it (False) or match no agent
+    (absent), looked up once each on a session of its own: the ingest's connection may be busy
+    upserting a chunk."""
+
+    def __init__(self, principal: Principal | None) -> None:
+        self.principal = principal
+        self.known: dict[str, bool] = {}
+        self.looked_up: set[str] = set()
+
+    def look_up(self, npns: set[str]) -> None:
+        new = npns - self.looked_up
+        if not new:
+            return
+        visible = Agent.id.in_(scope.agent_ids(self.principal)) if self.principal else true()
+        with db.session() as session:
+            self.known |= dict(
+                session.execute(select(Agent.npn, visible).where(Agent.npn.in_(new))).all()
+            )
+        self.looked_up |= new
+
+
+def _in_book(npns: _Npns, batch, errors, tally) -> list[PolicyRecord]:
     """Drop (as rejected) rows whose NPN belongs to an agent outside the uploader's book, and
     note the NPNs that match no agent: they load, and the report lists them."""
-    npns = {r.agent_npn for r in batch}
-    if not npns:
+    wanted = {r.agent_npn for r in batch}
+    if not wanted:
         return batch
-    visible = Agent.id.in_(scope.agent_ids(principal)) if principal else true()
-    known = dict(conn.execute(select(Agent.npn, visible).where(Agent.npn.in_(npns))).all())
-    tally.unmatched |= npns - known.keys()
+    npns.look_up(wanted)
+    tally.unmatched |= wanted - npns.known.keys()
     kept = []
     for record in batch:
-        if known.get(record.agent_npn, True):
+        if npns.known.get(record.agent_npn, True):
             kept.append(record)
         else:
             tally.rejected += 1

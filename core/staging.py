@@ -1,15 +1,21 @@
 """Bulk upsert of policies the way each database wants it (LESSONS.md): rows go into a temporary
-staging table (PostgreSQL: COPY; SQLite: executemany), then ONE INSERT … SELECT … ON CONFLICT
+staging table (PostgreSQL: COPY; SQLite: executemany), then an INSERT … SELECT … ON CONFLICT
 DO UPDATE … WHERE <something changed> moves them into `policy`.
 
 Within one file the last row of a policy id wins: SQLite's staging table is keyed on the id
 (INSERT OR REPLACE); PostgreSQL's keeps every row and DISTINCT ON picks the last line.
+
+On PostgreSQL a big file is upserted in chunks, each in a thread while the caller parses on, so
+the database's work overlaps Python's (two CPUs instead of one). Everything still happens in
+the caller's one transaction.
 """
 
 import itertools
 import secrets
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,15 +56,50 @@ class Counts:
     updated: int
     unchanged: int
 
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+
+class RepeatedPolicy(Exception):
+    """A policy id came back in a later chunk of the file than the one that upserted it."""
+
 
 class Staging:
-    """A staging table on one connection, for one report."""
+    """A staging table on one connection, for one report: `add` rows, `wait`, then `apply`.
 
-    def __init__(self, conn: sa.Connection, carrier: str, owner_agency_id: str | None) -> None:
+    With `chunk_rows` (PostgreSQL only), every `chunk_rows` staged rows are upserted in a thread
+    while the caller parses on; rows parsed meanwhile wait in memory (at most `chunk_rows`).
+    Each chunk's policies must be new to the report: only then is each policy compared once, by
+    its last row, with what was there before the report, as one upsert would. A policy id that
+    comes back in a later chunk raises RepeatedPolicy; the caller rolls back and runs the report
+    again without chunks. Use it as a context manager: leaving waits for a running chunk, so the
+    connection is free when the caller's transaction ends."""
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        carrier: str,
+        owner_agency_id: str | None,
+        report_id: str,
+        now: datetime,
+        chunk_rows: int | None = None,
+    ) -> None:
         self.conn = conn
         self.carrier = carrier
         self.owner = owner_agency_id
+        self.report_id = report_id
+        self.now = now
         self.postgres = conn.dialect.name == "postgresql"
+        self.chunk_rows = chunk_rows if self.postgres else None
+        self.counts = Counts(0, 0, 0)  # of the chunks upserted so far
+        self._waiting: list[tuple] = []  # parsed while a chunk upserts
+        self._staged = 0  # rows in the staging table
+        self._running: Future | None = None
+        self._threads: ThreadPoolExecutor | None = None
         columns = [
             sa.Column("carrier_policy_id", sa.String, primary_key=not self.postgres),
             sa.Column("line", sa.Integer),
@@ -69,23 +110,58 @@ class Staging:
         self.ids = time_ordered_ids()
         self.table.drop(conn, checkfirst=True)
         self.table.create(conn)
+        if self.chunk_rows:
+            conn.execute(sa.text("DROP TABLE IF EXISTS policy_seen"))
+            conn.execute(
+                sa.text("CREATE TEMPORARY TABLE policy_seen (carrier_policy_id text PRIMARY KEY)")
+            )
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._running is not None:
+            wait_for([self._running])  # its error, if any, is the caller's to see via wait()
+        if self._threads is not None:
+            self._threads.shutdown()
 
     def add(self, records: Sequence[PolicyRecord]) -> None:
         rows = [self._row(r) for r in records]
         if not rows:
             return
-        if self.postgres:
-            names = ", ".join(self.table.c.keys())
-            cursor = self.conn.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY policy_staging ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
+        if not self.postgres:
             keys = self.table.c.keys()
             self.conn.execute(
                 self.table.insert().prefix_with("OR REPLACE"),
                 [dict(zip(keys, r, strict=True)) for r in rows],
             )
+            return
+        self._waiting += rows
+        busy = self._running is not None and not self._running.done()
+        if busy and len(self._waiting) < self.chunk_rows:
+            return  # the database is upserting the last chunk: parse on
+        self.wait()
+        if self.chunk_rows and self._staged >= self.chunk_rows:
+            self._threads = self._threads or ThreadPoolExecutor(1, "downline-upsert")
+            self._running = self._threads.submit(self._upsert_chunk)
+
+    def wait(self) -> None:
+        """Finish the chunk upserting in the background (raising its error) and stage the rows
+        that waited for it. Call before using the connection for anything else."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.result()
+        if self._waiting:
+            self._copy(self._waiting)
+            self._staged += len(self._waiting)
+            self._waiting = []
+
+    def _copy(self, rows: list[tuple]) -> None:
+        names = ", ".join(self.table.c.keys())
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY policy_staging ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _row(self, r: PolicyRecord) -> tuple:
         """The staging table's columns, in order (a tuple: a million rows go through here)."""
@@ -111,27 +187,45 @@ class Staging:
             self.owner,
         )
 
-    def apply(self, report_id: str, now: datetime) -> Counts:
-        """Upsert the staged rows; returns what they did. A row counts as updated when a
-        tracked field changed (its `updated_at` moved), unchanged otherwise."""
-        if self.postgres:
-            staged, total = self._last_per_policy()
-            # The upsert counts for itself: RETURNING says which rows it inserted (xmax = 0)
-            # and which moved updated_at; rows it left alone return nothing.
-            done = self._upsert(staged, report_id, now).returning(
-                sa.literal_column("xmax = 0").label("inserted"), _policy.c.updated_at
-            )
-            done = done.cte("done")
-            inserted, updated = self.conn.execute(
-                sa.select(
-                    sa.func.count().filter(done.c.inserted),
-                    sa.func.count().filter(~done.c.inserted & (done.c.updated_at == now)),
-                )
-            ).one()
-        else:  # SQLite: no xmax, no INSERT in a CTE; count by a join first
+    def apply(self) -> Counts:
+        """Upsert what is still staged; returns what the report did. A row counts as updated
+        when a tracked field changed (its `updated_at` moved), unchanged otherwise."""
+        self.wait()
+        if not self.postgres:  # SQLite: no xmax, no INSERT in a CTE; count by a join first
             inserted, updated, total = self._count(self.table)
-            self.conn.execute(self._upsert(self.table, report_id, now))
-        return Counts(inserted, updated, total - inserted - updated)
+            self.conn.execute(self._upsert(self.table))
+            return Counts(inserted, updated, total - inserted - updated)
+        if self._staged:
+            self._upsert_chunk()
+        return self.counts
+
+    def _upsert_chunk(self) -> None:
+        """Upsert the staged rows (PostgreSQL), adding their counts, and empty the table."""
+        staged, total = self._last_per_policy()
+        if self.chunk_rows:
+            seen = self.conn.execute(
+                sa.text(
+                    "INSERT INTO policy_seen SELECT carrier_policy_id FROM policy_staged"
+                    " ON CONFLICT DO NOTHING"
+                )
+            )
+            if seen.rowcount < total:
+                raise RepeatedPolicy
+        # The upsert counts for itself: RETURNING says which rows it inserted (xmax = 0) and
+        # which moved updated_at; rows it left alone return nothing.
+        done = self._upsert(staged).returning(
+            sa.literal_column("xmax = 0").label("inserted"), _policy.c.updated_at
+        )
+        done = done.cte("done")
+        inserted, updated = self.conn.execute(
+            sa.select(
+                sa.func.count().filter(done.c.inserted),
+                sa.func.count().filter(~done.c.inserted & (done.c.updated_at == self.now)),
+            )
+        ).one()
+        self.counts += Counts(inserted, updated, total - inserted - updated)
+        self.conn.execute(sa.text("TRUNCATE policy_staging"))
+        self._staged = 0
 
     def _count(self, staged: sa.FromClause) -> tuple[int, int, int]:
         """(to insert, to update with a tracked change, all) before the upsert."""
@@ -162,7 +256,7 @@ class Staging:
         columns = (sa.Column(c.name, c.type) for c in self.table.c)
         return sa.Table("policy_staged", sa.MetaData(), *columns), created.rowcount
 
-    def _upsert(self, staged: sa.FromClause, report_id: str, now: datetime):
+    def _upsert(self, staged: sa.FromClause):
         """INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <something changed>."""
         dialect_insert = postgresql.insert if self.postgres else sqlite.insert
         names = [
@@ -179,9 +273,9 @@ class Staging:
             sa.literal(self.carrier),
             staged.c.carrier_policy_id,
             *(staged.c[f] for f in FIELDS),
-            sa.literal(now, _policy.c.first_seen_at.type),
-            sa.literal(now, _policy.c.updated_at.type),
-            sa.literal(report_id),
+            sa.literal(self.now, _policy.c.first_seen_at.type),
+            sa.literal(self.now, _policy.c.updated_at.type),
+            sa.literal(self.report_id),
         ).where(sa.true())  # SQLite needs a WHERE to read ON CONFLICT as the upsert clause
         insert = dialect_insert(_policy).from_select(names, source)
         new = insert.excluded
@@ -200,6 +294,7 @@ class Staging:
 
     def drop(self) -> None:
         self.conn.execute(sa.text("DROP TABLE IF EXISTS policy_staged"))
+        self.conn.execute(sa.text("DROP TABLE IF EXISTS policy_seen"))
         self.table.drop(self.conn, checkfirst=True)
 
 
