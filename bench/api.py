@@ -12,6 +12,7 @@ Bounded: a fixed number of requests per phase and a time limit; every server sta
 stopped in `finally`.
 
     .venv/bin/python bench/api.py [--clients 1000000] [--requests 2000] [--concurrency 16]
+                                  [--workers 1]
 """
 
 import argparse
@@ -37,6 +38,7 @@ query Page($first: Int!, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }"""
+REDIS_URL = os.environ.get("DOWNLINE_BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14"
 RATIO_TARGET = 0.5
 P95_TARGET_MS = 50.0
 
@@ -49,22 +51,40 @@ class Server:
     log: Path
 
     def cpu_seconds(self) -> float:
-        """user + system CPU time of the server process so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """user + system CPU time so far of the server process and its worker processes."""
+        return sum(_cpu_seconds(pid) for pid in _tree(self.proc.pid))
 
     def rss_mb(self) -> float:
         return common.rss_mb(self.proc.pid)
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's supervisor and its workers)."""
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            pids += _tree(int(child))
+    return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # exited meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 STARTED: list["Server"] = []  # every server this run started, stopped whatever happens
 
 
-def start_server(name: str, target: list[str], env: dict[str, str], logs: Path) -> Server:
+def start_server(
+    name: str, target: list[str], env: dict[str, str], logs: Path, workers: int = 1
+) -> Server:
     port = common.free_port()
     log = logs / f"{name}.log"
-    command = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+    command = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command,
@@ -213,7 +233,11 @@ async def main_async(args, env: dict[str, str], book: common.BenchBook) -> str:
         try:
             bare = start_server("bare", ["bare_app:app", "--app-dir", str(BENCH)], env, Path(logs))
             app = start_server(
-                "downline", ["downline.server.app:create_app", "--factory"], env, Path(logs)
+                "downline",
+                ["downline.server.app:create_app", "--factory"],
+                env,
+                Path(logs),
+                args.workers,
             )
 
             print(
@@ -272,14 +296,24 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--first", type=int, default=50)
     parser.add_argument("--max-seconds", type=float, default=120, help="time limit per run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="downline's API processes (above 1: production mode, on the Redis at "
+        f"{REDIS_URL} as broker and event bus)",
+    )
     args = parser.parse_args()
     common.header(
-        "API under load: uvicorn, 1 worker, 127.0.0.1",
-        f"database {common.bench_url()}",
+        f"API under load: uvicorn, {args.workers} worker(s), 127.0.0.1",
+        f"database {common.bench_url()}; {common.machine_load()}",
     )
     book = common.ensure_book(args.clients)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
     env = common.use_bench_database()
+    if args.workers > 1:  # several API processes share jobs and events through Redis
+        env |= {"DOWNLINE_BROKER_URL": REDIS_URL, "DOWNLINE_REDIS_URL": REDIS_URL}
+        env["DOWNLINE_WORKERS_IN_PROCESS"] = "false"
     # SIGTERM (run_all's timeout) unwinds like an error, so the servers are stopped below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

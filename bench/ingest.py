@@ -281,7 +281,7 @@ def child(path: Path, profile: Path | None) -> None:
 
         def wrapper(*args, **kwargs):
             main = threading.current_thread() is threading.main_thread()
-            own = label if main else BACKGROUND
+            own = label if main or label.startswith(" ") else BACKGROUND
             exclusive = main and not own.startswith(" ")
             started = time.perf_counter()
             if exclusive:

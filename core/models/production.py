@@ -26,7 +26,7 @@ class Policy(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    carrier: str = Field(index=True)  # the carrier plugin's key
+    carrier: str  # the carrier plugin's key (uq_policy_natural_key's first column)
     carrier_policy_id: str
     agent_npn: str = Field(max_length=10)
     owner_agency_id: str | None = Field(default=None, foreign_key="agency.id", index=True)
@@ -46,7 +46,8 @@ class Policy(SQLModel, table=True):
     term_date: date | None = None
     first_seen_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)  # last change of a tracked field
-    report_id: str | None = Field(default=None, foreign_key="carrier_report.id")  # last writer
+    # The report that last changed it. No foreign key: see migration 0004.
+    report_id: str | None = None
 
 
 class CarrierReport(SQLModel, table=True):
