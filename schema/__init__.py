@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from functools import partial
 
 import strawberry
+from graphql import OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -17,6 +18,7 @@ from strawberry.extensions import max_aliases as alias_limit
 from strawberry.extensions import query_depth_limiter as depth_limit
 from strawberry.tools import merge_types
 
+from downline.core.errors import BadUserInput
 from downline.schema.book import Client, Lead
 from downline.schema.errors import shape_all, shaped_stream
 from downline.schema.exports import (
@@ -65,6 +67,24 @@ class FreshLoaders(SchemaExtension):
         yield
 
 
+class NamedOperation(SchemaExtension):
+    """A document of several operations must name the one to run (the GraphQL spec's
+    GetOperation); strawberry would quietly run the first. Its `operation_name` falls back to
+    the first operation's name, so the name as the request gave it is read instead (a test in
+    tests/api/test_bad_input.py fails if strawberry renames it)."""
+
+    def on_execute(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and self.execution_context._provided_operation_name is None:
+            count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+            if count > 1:
+                raise BadUserInput(
+                    f"the document holds {count} operations: name the one to run in operationName",
+                    field="operationName",
+                )
+        yield
+
+
 class DownlineSchema(strawberry.Schema):
     """Shapes the errors of every result (schema/errors.py): queries and mutations over HTTP,
     and every operation over a WebSocket."""
@@ -98,6 +118,7 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
         Limits,
         partial(ValidationCache, maxsize=256),
         RefuseBadInput,
+        NamedOperation,
         FreshLoaders,
     ]
     if production:

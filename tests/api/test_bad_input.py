@@ -78,6 +78,18 @@ def test_variables_that_cannot_be_coerced_are_bad_user_input_naming_them(
     assert f"${field}" in error["message"]
 
 
+def test_a_document_of_several_operations_must_name_the_one_to_run(api, book):
+    document = "query Who { viewer { email } } query Count { clients { totalCount } }"
+    error = api.errors(document, as_=ADMIN)[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "operationName"}
+    assert "2 operations" in error["message"]
+    headers = {"Authorization": f"Bearer {api.token(ADMIN)}"}
+    body = {"query": document, "operationName": "Count"}
+    payload = api.client.post("/graphql", json=body, headers=headers).json()
+    assert "errors" not in payload and payload["data"]["clients"]["totalCount"] >= 1
+    assert api.gql("query Who { viewer { email } }", as_=ADMIN)["viewer"]["email"] == ADMIN
+
+
 def test_bad_json_body_is_a_client_error(api, book):
     headers = {"Authorization": f"Bearer {api.token(ADMIN)}", "Content-Type": "application/json"}
     response = api.client.post("/graphql", content=b"{not json", headers=headers)
