@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 TRIALS = 10
-EXTRA_CLIENTS = 300_000  # eve's export: cut mid-way even on a fast machine, short enough for 10 trials
+EXTRA_CLIENTS = 300_000  # eve's export: cut mid-way even on a fast machine, yet 10 trials
 STALE = "3"  # seconds without a heartbeat before the sweep hands a job to another worker
 
 
