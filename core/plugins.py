@@ -193,11 +193,18 @@ HOOKSPECS: tuple[type, ...] = (CarrierHooks, ExportHooks)
 
 
 class DownlinePluginManager(pluggy.PluginManager):
-    """A pluggy manager that remembers the plugins it could not use, with the reason."""
+    """A pluggy manager that remembers where each plugin came from ("built-in", or the package
+    and version that installed it), which plugin answers for each carrier key, and the plugins
+    it could not use, with the reason."""
 
     def __init__(self) -> None:
         super().__init__(PROJECT)
+        self.sources: dict[str, str] = {}
+        self.carrier_owners: dict[str, str] = {}  # filled by carrier_parsers
         self.broken: dict[str, str] = {}
+
+    def carrier_source(self, key: str) -> str:
+        return self.sources.get(self.carrier_owners.get(key, ""), "")
 
     def mark_broken(self, name: str, reason: str) -> None:
         log.warning("downline plugin %s is broken and was skipped: %s", name, reason)
@@ -213,12 +220,15 @@ def get_plugin_manager(load_entrypoints: bool = True) -> DownlinePluginManager:
     for package in BUILTIN_PACKAGES:
         for module in importlib.import_module(package).BUILTIN:
             pm.register(module, name=module.__name__)
+            pm.sources[module.__name__] = "built-in"
     if load_entrypoints:
         for ep in importlib.metadata.entry_points(group=PROJECT):
             try:
                 pm.register(ep.load(), name=ep.name)
             except Exception as exc:  # noqa: BLE001 - one broken package must not stop the rest
                 pm.mark_broken(ep.name, f"cannot be loaded: {type(exc).__name__}: {exc}")
+                continue
+            pm.sources[ep.name] = f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
     return pm
 
 
@@ -250,6 +260,8 @@ def carrier_parsers(pm: pluggy.PluginManager) -> dict[str, CarrierParser]:
                 )
             owners[parser.key] = impl.plugin_name
             parsers[parser.key] = parser
+    if isinstance(pm, DownlinePluginManager):
+        pm.carrier_owners = owners
     return dict(sorted(parsers.items()))
 
 

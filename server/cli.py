@@ -204,16 +204,19 @@ def sweep() -> None:
 
 @app.command()
 def carriers() -> None:
-    """List the carrier plugins: built-in and installed, and any that are broken."""
+    """List the carrier plugins: each one's key, name, products and source ("built-in", or the
+    package and version that installed it), then any plugin that is broken."""
     from downline.core import plugins
 
     try:
         parsers = plugins.installed_parsers()
     except plugins.PluginConflict as exc:
         fail(str(exc))
+    pm = plugins.installed()  # the manager installed_parsers read: it knows each one's source
     for parser in parsers.values():
         products = ", ".join(parser.product_types)
-        typer.echo(f"{parser.key:<22} {parser.name:<34} {products}")
+        source = pm.carrier_source(parser.key)
+        typer.echo(f"{parser.key:<22} {parser.name:<34} {products:<32} {source}".rstrip())
     for broken in plugins.broken_plugins(plugins.installed()):
         typer.echo(f"BROKEN {broken.name}: {broken.reason}")
 

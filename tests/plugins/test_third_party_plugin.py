@@ -126,6 +126,9 @@ def test_downline_carriers_lists_acme_next_to_the_built_ins(acme, run):
     assert sorted(listed(done.stdout)) == sorted([*BUILT_INS, "acme"])
     (acme_line,) = [line for line in done.stdout.splitlines() if line.startswith("acme ")]
     assert "Acme Health" in acme_line and "MAPD, MA, PDP, DSNP" in acme_line
+    assert acme_line.endswith(" downline-carrier-acme 0.1.0")
+    (humana_line,) = [line for line in done.stdout.splitlines() if line.startswith("humana ")]
+    assert humana_line.endswith(" built-in")
     assert "BROKEN" not in done.stdout
 
 

@@ -158,3 +158,4 @@ def test_carriers_lists_the_built_ins(database, cli):
     assert result.exit_code == 0
     keys = [line.split()[0] for line in result.output.splitlines()]
     assert len(keys) == 17 and "humana" in keys and "memorial_hermann" in keys
+    assert all(line.endswith(" built-in") for line in result.output.splitlines())
