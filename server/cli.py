@@ -208,11 +208,11 @@ def carriers() -> None:
     package and version that installed it), then any plugin that is broken."""
     from downline.core import plugins
 
+    pm = plugins.installed()
     try:
-        parsers = plugins.installed_parsers()
+        parsers = plugins.carrier_parsers(pm)  # which also notes each key's plugin in pm
     except plugins.PluginConflict as exc:
         fail(str(exc))
-    pm = plugins.installed()  # the manager installed_parsers read: it knows each one's source
     for parser in parsers.values():
         products = ", ".join(parser.product_types)
         source = pm.carrier_source(parser.key)

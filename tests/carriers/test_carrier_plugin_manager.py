@@ -86,6 +86,9 @@ def test_a_plugin_answering_garbage_is_recorded_broken_and_the_others_work(answe
 
 
 class FakeEntryPoint:
+    dist = None  # as an entry point that no installed distribution declares
+    value = "acme_plugin"
+
     def __init__(self, name, target):
         self.name, self.target = name, target
 
@@ -105,6 +108,8 @@ def test_installed_plugins_are_loaded_one_by_one_and_a_broken_one_is_recorded(mo
     )
     pm = get_plugin_manager()
     assert "acme" in carrier_parsers(pm)
+    assert pm.carrier_source("acme") == "acme_plugin"
+    assert pm.carrier_source("humana") == "built-in"
     assert [(b.name, b.reason) for b in broken_plugins(pm)] == [
         ("acme-missing", "cannot be loaded: ImportError: No module named 'acme_missing'")
     ]
