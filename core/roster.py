@@ -37,9 +37,12 @@ def agencies_by_id(session: Session, principal: Principal, ids: list[str]) -> di
     return {a.id: a for a in session.scalars(query)}
 
 
+def _visible_agents(principal: Principal, ids: list[str]) -> Select:
+    return select(Agent).where(Agent.id.in_(ids), Agent.id.in_(scope.agent_ids(principal)))
+
+
 def agents_by_id(session: Session, principal: Principal, ids: list[str]) -> dict[str, Agent]:
-    query = select(Agent).where(Agent.id.in_(ids), Agent.id.in_(scope.agent_ids(principal)))
-    return {a.id: a for a in session.scalars(query)}
+    return {a.id: a for a in session.scalars(_visible_agents(principal, ids))}
 
 
 def agents_with_agencies(
@@ -49,11 +52,7 @@ def agents_with_agencies(
     read, never changed). A visible agent's agency is always visible to the same principal
     (hierarchy.md), so the agency needs no check of its own."""
     connection = session.connection()
-    agents = list(
-        connection.execute(
-            select(Agent).where(Agent.id.in_(ids), Agent.id.in_(scope.agent_ids(principal)))
-        )
-    )
+    agents = list(connection.execute(_visible_agents(principal, ids)))
     wanted = list({a.agency_id for a in agents})
     agencies = {a.id: a for a in connection.execute(select(Agency).where(Agency.id.in_(wanted)))}
     return {a.id: (a, agencies[a.agency_id]) for a in agents}

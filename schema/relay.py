@@ -68,16 +68,14 @@ async def list_connection(
     `related(session, rows)`, when given, reads in the page's own session what the selection
     wants beyond the rows (their agents, say) and each node is `convert(row, what_it_read)`: a
     page of 50 then costs one trip to the database instead of one per loader."""
-    if related is None:
-        page = await run(fetch_page, query, keys, first, after)
-        return connection(page, convert, lambda: run(count, query))
 
     def read(session):
         page = fetch_page(session, query, keys, first, after)
-        return page, related(session, page.rows)
+        return page, related(session, page.rows) if related else None
 
     page, found = await run(read)
-    return connection(page, lambda row: convert(row, found), lambda: run(count, query))
+    node = convert if related is None else lambda row: convert(row, found)
+    return connection(page, node, lambda: run(count, query))
 
 
 def asks_for(info: Info, *path: str) -> bool:
