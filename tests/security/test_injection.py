@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from .introspection import is_list, named, sdl
+
 PRINCIPALS = ("admin@top.test", "eve@t.test")
 
 PAYLOADS = [
@@ -38,26 +40,6 @@ SCHEMA = f"""{{ __schema {{
   types {{ name kind fields {{ name }} inputFields {{ name type {{ {TYPE_REF} }} }}
           enumValues {{ name }} }}
 }} }}"""
-
-
-def named(type_ref: dict) -> str:
-    while type_ref.get("ofType"):
-        type_ref = type_ref["ofType"]
-    return type_ref["name"]
-
-
-def sdl(type_ref: dict) -> str:
-    if type_ref["kind"] == "NON_NULL":
-        return sdl(type_ref["ofType"]) + "!"
-    if type_ref["kind"] == "LIST":
-        return f"[{sdl(type_ref['ofType'])}]"
-    return type_ref["name"]
-
-
-def is_list(type_ref: dict) -> bool:
-    while type_ref["kind"] == "NON_NULL":
-        type_ref = type_ref["ofType"]
-    return type_ref["kind"] == "LIST"
 
 
 class Schema:

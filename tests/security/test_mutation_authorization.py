@@ -21,6 +21,8 @@ import pytest
 
 from downline.schema import schema as served_schema
 
+from .introspection import sdl
+
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "carriers" / "humana-2026-11-24.csv"
 
 
@@ -92,14 +94,6 @@ def _mutation_fields(result) -> dict[str, dict]:
 
 # Read at collection time, so that every mutation is a test of its own.
 SCHEMA_MUTATIONS = _mutation_fields(served_schema.execute_sync(MUTATIONS).data)
-
-
-def sdl(type_ref: dict) -> str:
-    if type_ref["kind"] == "NON_NULL":
-        return sdl(type_ref["ofType"]) + "!"
-    if type_ref["kind"] == "LIST":
-        return f"[{sdl(type_ref['ofType'])}]"
-    return type_ref["name"]
 
 
 def is_upload(arg: dict) -> bool:
