@@ -32,14 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from downline.core.plugins import (
-    CarrierNotRecognized,
-    CarrierParser,
-    PolicyRecord,
-    RowError,
-    installed_parsers,
-    sniff_carrier,
-)
+from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, sniff_carrier
+from downline.core.plugins import installed_parsers
+from downline.core.production.vocabulary import PolicyRecord, RowError
 
 SNIFF_BYTES = 64 * 1024  # what `downline ingest` reads of a file to recognise it
 

@@ -53,10 +53,11 @@ EVERYTHING = {
 
 def child(type_key: str, email: str, params: dict, profile: Path | None) -> None:
     common.use_bench_database()
-    from downline.core import db, exporting, plugins
+    from downline.core import db, plugins
+    from downline.core.book.scope import load_principal
     from downline.core.config import get_settings
     from downline.core.errors import DownlineError
-    from downline.core.scope import load_principal
+    from downline.core.exports import run as exporting
     from downline.core.storage import get_storage
 
     types = plugins.installed_export_types()
@@ -115,9 +116,10 @@ def export_sql(type_key: str, email: str, params: dict) -> str:
     """The export's SELECT with its bound values inlined (psycopg's own quoting)."""
     import psycopg
 
-    from downline.core import db, exporting, plugins
-    from downline.core.export_params import validate
-    from downline.core.scope import load_principal
+    from downline.core import db, plugins
+    from downline.core.book.scope import load_principal
+    from downline.core.exports import run as exporting
+    from downline.core.exports.params import validate
 
     export_type = plugins.installed_export_types()[type_key]
     engine = db.get_engine()

@@ -166,8 +166,8 @@ def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]
     baseline COPYs, with ids made as downline makes them); (records, rejected, seconds spent
     parsing alone)."""
     from downline.core import plugins
-    from downline.core.plugins import RowError
-    from downline.core.staging import FIELDS, time_ordered_ids
+    from downline.core.carriers.staging import FIELDS, time_ordered_ids
+    from downline.core.production.vocabulary import RowError
 
     STAGED[:] = ["carrier_policy_id", "line", "id", *FIELDS]
 
@@ -219,7 +219,7 @@ def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]
 def baseline(normalized: Path) -> dict:
     """COPY the normalized rows into a temporary staging table, then one upsert into `policy`,
     in one transaction; the seconds of each step."""
-    from downline.core.staging import FIELDS, TRACKED
+    from downline.core.carriers.staging import FIELDS, TRACKED
 
     staged = ", ".join(("carrier_policy_id", "line", "id", *FIELDS))
     columns = ", ".join(("id", "carrier", "carrier_policy_id", *FIELDS))
@@ -268,9 +268,10 @@ def baseline(normalized: Path) -> dict:
 def child(path: Path, profile: Path | None) -> None:
     """Run downline's ingest of `path` as the operator; hand back its timings and counts."""
     common.use_bench_database()
-    from downline.core import db, ingesting, plugins
+    from downline.core import db, plugins
+    from downline.core.carriers import run as ingesting
+    from downline.core.carriers.staging import Staging
     from downline.core.config import get_settings
-    from downline.core.staging import Staging
     from downline.core.storage import LocalStorage, get_storage
 
     spent: dict[str, float] = {}

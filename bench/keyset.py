@@ -107,8 +107,9 @@ def explain(email: str, after: str | None, first: int) -> dict:
     """EXPLAIN ANALYZE of the very statement `fetch_page` sends for this page."""
     from sqlalchemy import event
 
-    from downline.core import clients, db, paging
-    from downline.core.scope import load_principal
+    from downline.core import db
+    from downline.core.book import clients, paging
+    from downline.core.book.scope import load_principal
 
     engine = db.get_engine()
     captured: list[tuple[str, dict]] = []

@@ -146,8 +146,9 @@ def by_group(rows) -> dict:
 def run(args) -> dict:
     from sqlalchemy import event, text
 
-    from downline.core import db, production
-    from downline.core.scope import load_principal
+    from downline.core import db
+    from downline.core.book.scope import load_principal
+    from downline.core.production import queries as production
 
     engine = db.get_engine()
     with db.session() as session:

@@ -4,9 +4,9 @@ Agency admins read the events of users in their downline; agents their own."""
 from sqlalchemy import Select, or_, select
 from sqlmodel import Session
 
-from downline.core import scope
+from downline.core.book import scope
+from downline.core.book.scope import Principal
 from downline.core.models import AuditEvent
-from downline.core.scope import Principal
 
 
 def record(

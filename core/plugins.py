@@ -1,30 +1,27 @@
-"""The plugin API: pluggy hookspecs, the dataclasses hooks return, and the plugin manager.
+"""The plugin manager: pluggy hookspecs and the manager that registers the built-in and
+third-party plugins. Nothing else: what a plugin returns is defined by the wing it feeds
+(`core.carriers.parsers`, `core.exports.types`), and this module imports them, never the other
+way round.
 
-A plugin imports these names from `downline.plugins` (which re-exports this module and the carrier
-parsing kit) and nothing else of ours. Built-in plugins are registered exactly as third-party ones;
-third-party plugins come from the entry-point group ``downline`` and are loaded one by one, so a
-broken package is recorded (see `broken_plugins`) instead of taking the process down.
-
-Sniffing is not a hook: `sniff_carrier` asks every parser for a score and applies DESIGN.md's rule.
+A plugin imports these names from `downline.plugins` (the public API) and nothing else of ours.
+Built-in plugins are registered exactly as third-party ones; third-party plugins come from the
+entry-point group ``downline`` and are loaded one by one, so a broken package is recorded (see
+`broken_plugins`) instead of taking the process down.
 """
 
-import enum
 import functools
 import importlib
 import importlib.metadata
 import logging
-import math
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, BinaryIO
+from typing import Any
 
 import pluggy
 
-from downline.core import export_plugins
+from downline.core.carriers.parsers import CarrierParser, check_parsers
 from downline.core.config import get_settings
-from downline.core.export_plugins import ExportType
+from downline.core.exports import types as export_types
+from downline.core.exports.types import ExportType
 
 PROJECT = "downline"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -39,109 +36,6 @@ BUILTIN_PACKAGES: tuple[str, ...] = (
     "downline.plugins.exports",
     "downline.plugins.notifications",
 )
-
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
-SNIFF_THRESHOLD = 0.5
-SNIFF_MARGIN = 0.1
-
-
-class PolicyStatus(enum.StrEnum):
-    APPROVED = "APPROVED"
-    ACTIVE = "ACTIVE"
-    ATTRITED = "ATTRITED"
-    DECEASED = "DECEASED"
-    POLICY_DISENROLLMENT = "POLICY_DISENROLLMENT"
-    UNKNOWN = "UNKNOWN"
-
-
-class TermReason(enum.StrEnum):
-    DENIED = "DENIED"
-    WITHDRAWN = "WITHDRAWN"
-    CANCELED = "CANCELED"
-    PLAN_CHANGE = "PLAN_CHANGE"
-    PLAN_EXIT = "PLAN_EXIT"
-    OTHER = "OTHER"
-
-
-class ProductType(enum.StrEnum):
-    MAPD = "MAPD"
-    MA = "MA"
-    PDP = "PDP"
-    DSNP = "DSNP"
-    CSNP = "CSNP"
-    MEDSUPP = "MEDSUPP"
-    ACA = "ACA"
-    DENTAL = "DENTAL"
-    VISION = "VISION"
-    HOSPITAL_INDEMNITY = "HOSPITAL_INDEMNITY"
-    OTHER = "OTHER"
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyRecord:
-    """One normalized row of a carrier report (domain/production.md)."""
-
-    line: int
-    carrier_policy_id: str
-    agent_npn: str
-    member_id: str | None
-    first_name: str
-    last_name: str
-    date_of_birth: date | None
-    plan_id: str | None
-    plan_name: str | None
-    product_type: ProductType
-    county: str | None
-    state: str | None
-    status: PolicyStatus
-    term_reason: TermReason | None
-    source_status: str | None
-    submitted_date: date | None
-    effective_date: date | None
-    term_date: date | None
-
-    @property
-    def client_name(self) -> str:
-        """The client name shown: "First Last" as the carrier wrote it (letter case kept)."""
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A rejected row: `message` starts with "line N: " and names the carrier's column."""
-
-    line: int
-    message: str
-
-
-@dataclass(frozen=True)
-class CarrierParser:
-    """One carrier's report format, returned by `downline_carrier_parsers()`.
-
-    `sniff(head, filename)` gets the first 64 KiB and the file name and returns 0.0 .. 1.0.
-    `parse(stream, as_of)` is a generator over the binary stream: it yields a `PolicyRecord` or a
-    `RowError` per record, in file order, and raises `FileRejected` when the whole file cannot be
-    this carrier's format. That can happen at any point of the iteration (a missing column at the
-    start, a trailer count that does not match at the end): the caller treats the file as rejected.
-    """
-
-    key: str
-    name: str
-    product_types: tuple[ProductType, ...]
-    sniff: Callable[[bytes, str], float]
-    parse: Callable[[BinaryIO, date], Iterator[PolicyRecord | RowError]]
-
-
-class FileRejected(Exception):
-    """The whole file cannot be this carrier's format (missing columns, trailer mismatch...)."""
-
-
-class CarrierNotRecognized(Exception):
-    """Sniffing found no carrier, or more than one that fits; `candidates` holds (key, score)."""
-
-    def __init__(self, message: str, candidates: tuple[tuple[str, float], ...] = ()) -> None:
-        super().__init__(message)
-        self.candidates = candidates
 
 
 class PluginConflict(Exception):
@@ -245,7 +139,7 @@ def carrier_parsers(pm: pluggy.PluginManager) -> dict[str, CarrierParser]:
     owners: dict[str, str] = {}
     for impl in pm.hook.downline_carrier_parsers.get_hookimpls():
         try:
-            answer = _valid_parsers(impl.function())
+            answer = check_parsers(impl.function())
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is recorded, not raised
             if isinstance(pm, DownlinePluginManager):
                 pm.mark_broken(impl.plugin_name, f"downline_carrier_parsers: {exc}")
@@ -263,58 +157,6 @@ def carrier_parsers(pm: pluggy.PluginManager) -> dict[str, CarrierParser]:
     if isinstance(pm, DownlinePluginManager):
         pm.carrier_owners = owners
     return dict(sorted(parsers.items()))
-
-
-def _valid_parsers(answer: object) -> list[CarrierParser]:
-    if not isinstance(answer, list | tuple):
-        raise TypeError(f"returned {type(answer).__name__}, not a list of CarrierParser")
-    for parser in answer:
-        if not isinstance(parser, CarrierParser):
-            raise TypeError(f"returned a {type(parser).__name__}, not a CarrierParser")
-        if not isinstance(parser.key, str) or not KEY_PATTERN.fullmatch(parser.key):
-            raise ValueError(f"bad key {parser.key!r}: lower-case letters, digits and _ only")
-        if not isinstance(parser.name, str) or not parser.name.strip():
-            raise ValueError(f"parser {parser.key!r} has no name")
-        if not callable(parser.sniff) or not callable(parser.parse):
-            raise TypeError(f"parser {parser.key!r}: sniff and parse must be callable")
-        if not all(isinstance(p, ProductType) for p in parser.product_types):
-            raise TypeError(f"parser {parser.key!r}: product_types must be ProductType values")
-    return list(answer)
-
-
-def sniff_carrier(
-    parsers: Mapping[str, CarrierParser] | Iterable[CarrierParser], head: bytes, filename: str
-) -> CarrierParser:
-    """The parser whose `sniff` scores best, if it scores at least 0.5 and no other is within 0.1
-    of it; otherwise `CarrierNotRecognized` naming the candidates (or the known carriers)."""
-    pool = list(parsers.values() if isinstance(parsers, Mapping) else parsers)
-    scored = sorted(
-        ((_score(parser, head, filename), parser) for parser in pool),
-        key=lambda pair: (-pair[0], pair[1].key),
-    )
-    known = ", ".join(sorted(parser.key for parser in pool)) or "none"
-    if not scored or scored[0][0] < SNIFF_THRESHOLD:
-        raise CarrierNotRecognized(
-            f"{filename}: no carrier recognises this file; name the carrier "
-            f"(known carriers: {known})"
-        )
-    best = scored[0][0]
-    close = [(p.key, round(s, 2)) for s, p in scored if best - s <= SNIFF_MARGIN + 1e-9]
-    if len(close) > 1:
-        named = ", ".join(f"{key} ({score:.2f})" for key, score in close)
-        raise CarrierNotRecognized(
-            f"{filename}: more than one carrier fits ({named}); name the carrier", tuple(close)
-        )
-    return scored[0][1]
-
-
-def _score(parser: CarrierParser, head: bytes, filename: str) -> float:
-    try:
-        score = float(parser.sniff(head, filename))
-    except Exception as exc:  # noqa: BLE001 - a failing sniff is "not mine"
-        log.warning("carrier %s: sniff failed on %s: %s", parser.key, filename, exc)
-        return 0.0
-    return 0.0 if math.isnan(score) else min(max(score, 0.0), 1.0)
 
 
 @functools.lru_cache
@@ -336,7 +178,7 @@ def installed_export_types() -> dict[str, ExportType]:
     answers = {
         impl.plugin_name: impl.function() for impl in pm.hook.downline_export_types.get_hookimpls()
     }
-    return dict(sorted(export_plugins.collect(answers).items()))
+    return dict(sorted(export_types.collect(answers).items()))
 
 
 def notify_export_ready(export: Any, link: str, recipient: str) -> None:

@@ -3,19 +3,22 @@
     from downline.plugins import hookimpl, carrier_parser, Delimited, status_table
 
 Hooks, dataclasses and enums come from `downline.core.plugins`; the carrier parsing kit (row
-sources, header matching, dates, status tables, names, records) from `downline.core.carrierkit`;
+sources, header matching, dates, status tables, names, records) from `downline.core.carriers.kit`;
 the export kit (list filters as parameters, the list queries themselves, the tables in `models`)
-from `downline.core.export_kit` and friends; `get_settings` for a plugin that needs downline's
+from `downline.core.exports.kit` and friends; `get_settings` for a plugin that needs downline's
 settings (the email plugin).
 """
 
 from downline.core import models
-from downline.core.carrierkit import *  # noqa: F403 - the kit is public API, re-exported whole
-from downline.core.carrierkit import __all__ as _kit
-from downline.core.clients import ORDER as CLIENT_ORDER
-from downline.core.clients import ClientFilter, clients_query
+from downline.core.book.clients import ORDER as CLIENT_ORDER
+from downline.core.book.clients import ClientFilter, clients_query
+from downline.core.book.leads import ORDER as LEAD_ORDER
+from downline.core.book.leads import LeadFilter, leads_query
+from downline.core.carriers.kit import *  # noqa: F403 - the kit is public API, re-exported whole
+from downline.core.carriers.kit import __all__ as _kit
+from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, FileRejected
 from downline.core.config import get_settings
-from downline.core.export_kit import (
+from downline.core.exports.kit import (
     AGENT_CELLS,
     AGENT_COLUMNS,
     CLIENT_FILTER,
@@ -29,31 +32,23 @@ from downline.core.export_kit import (
     writing_agency,
     writing_agent,
 )
-from downline.core.export_plugins import (
+from downline.core.exports.types import (
     ExportColumn,
     ExportContext,
     ExportParameter,
     ExportScope,
     ExportType,
 )
-from downline.core.leads import ORDER as LEAD_ORDER
-from downline.core.leads import LeadFilter, leads_query
-from downline.core.plugins import (
-    BrokenPlugin,
-    CarrierNotRecognized,
-    CarrierParser,
-    FileRejected,
-    PluginConflict,
+from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec
+from downline.core.production.queries import ORDER as PRODUCTION_ORDER
+from downline.core.production.queries import ProductionFilter, policies_query
+from downline.core.production.vocabulary import (
     PolicyRecord,
     PolicyStatus,
     ProductType,
     RowError,
     TermReason,
-    hookimpl,
-    hookspec,
 )
-from downline.core.production import ORDER as PRODUCTION_ORDER
-from downline.core.production import ProductionFilter, policies_query
 
 __all__ = [
     "AGENT_CELLS",

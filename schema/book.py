@@ -7,8 +7,8 @@ import strawberry
 from strawberry.types import Info
 
 from downline.core import models
-from downline.core.clients import ClientFilter
-from downline.core.leads import LeadFilter
+from downline.core.book.clients import ClientFilter
+from downline.core.book.leads import LeadFilter
 from downline.schema.hierarchy import Agent, load_agent
 from downline.schema.relay import Node
 

@@ -11,9 +11,10 @@ from typing import Any, Protocol, TypeVar
 import anyio.to_thread
 from strawberry.dataloader import DataLoader
 
-from downline.core import db, roster
+from downline.core import db
+from downline.core.book import roster
+from downline.core.book.scope import Principal
 from downline.core.errors import Unauthenticated
-from downline.core.scope import Principal
 
 T = TypeVar("T")
 

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from downline.core import audit, exporting, links, plugins
+from downline.core import audit, plugins
 from downline.core import models as m
+from downline.core.book.paging import Key
 from downline.core.config import get_settings
-from downline.core.export_plugins import ExportScope
-from downline.core.paging import Key
+from downline.core.exports import links
+from downline.core.exports import run as exporting
+from downline.core.exports.types import ExportScope
 from downline.schema.context import run
 from downline.schema.follow import follow
 from downline.schema.relay import Connection, Node, list_connection

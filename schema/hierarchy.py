@@ -7,9 +7,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from downline.core import models, roster
-from downline.core.paging import check_first
-from downline.core.scope import Principal
+from downline.core import models
+from downline.core.book import roster
+from downline.core.book.paging import check_first
+from downline.core.book.scope import Principal
 from downline.schema.context import run
 from downline.schema.relay import Connection, Node, asks_for, connection, known
 

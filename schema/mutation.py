@@ -3,7 +3,7 @@
 import strawberry
 from strawberry.types import Info
 
-from downline.core import roster
+from downline.core.book import roster
 from downline.schema.context import run
 from downline.schema.hierarchy import Agency
 

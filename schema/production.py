@@ -6,8 +6,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from downline.core import models, production
-from downline.core.plugins import PolicyStatus, ProductType, TermReason
+from downline.core import models
+from downline.core.production import queries as production
+from downline.core.production.vocabulary import PolicyStatus, ProductType, TermReason
 from downline.schema.context import run
 from downline.schema.hierarchy import Agency, Agent
 from downline.schema.relay import Connection, Node, list_connection

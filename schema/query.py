@@ -3,7 +3,8 @@
 import strawberry
 from strawberry.types import Info
 
-from downline.core import clients, leads, models, nodes, roster
+from downline.core import models
+from downline.core.book import clients, leads, nodes, roster
 from downline.core.errors import BadUserInput
 from downline.schema.book import Client, ClientFilterInput, Lead, LeadFilterInput
 from downline.schema.context import run

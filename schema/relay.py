@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
-from downline.core.paging import Page, count, fetch_page
+from downline.core.book.paging import Page, count, fetch_page
 from downline.schema.context import run
 
 T = TypeVar("T")

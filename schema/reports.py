@@ -11,13 +11,14 @@ from sqlalchemy import select
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from downline.core import ingesting, models, plugins
+from downline.core import models, plugins
+from downline.core.book.paging import Key
+from downline.core.carriers import run as ingesting
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput
 from downline.core.models import CarrierReport as ReportRow
 from downline.core.models import ReportRowError
-from downline.core.paging import Key
-from downline.core.plugins import ProductType
+from downline.core.production.vocabulary import ProductType
 from downline.core.storage import get_storage
 from downline.schema.context import run
 from downline.schema.follow import follow

@@ -6,8 +6,10 @@ import logging
 
 import dramatiq
 
-from downline.core import events, exporting, ingesting, plugins
+from downline.core import events, plugins
+from downline.core.carriers import run as ingesting
 from downline.core.config import get_settings
+from downline.core.exports import run as exporting
 from downline.core.models import CarrierReport, Export
 from downline.core.storage import get_storage
 from downline.server.broker import broker  # noqa: F401  (binds the actors below to it)

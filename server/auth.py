@@ -3,8 +3,8 @@
 from anyio import to_thread
 
 from downline.core import db, tokens
+from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
-from downline.core.scope import Principal, load_principal
 
 
 class AuthError(Exception):

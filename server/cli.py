@@ -30,7 +30,7 @@ def migrate() -> None:
 def token(email: str, ttl: int = typer.Option(None, help="seconds the token lives")) -> None:
     """Print a bearer token for the user with EMAIL."""
     from downline.core import tokens
-    from downline.core.scope import load_principal
+    from downline.core.book.scope import load_principal
 
     with db.session() as session:
         if load_principal(session, email) is None:
@@ -140,8 +140,8 @@ def demo(
 def _print_demo_tokens() -> None:
     """`make run` on an existing database: tokens for whichever demo users it holds."""
     from downline.core import tokens
+    from downline.core.book.scope import load_principal
     from downline.core.demo import names
-    from downline.core.scope import load_principal
 
     with db.session() as session:
         for email in (names.ADMIN_EMAIL, names.SUBADMIN_EMAIL, names.AGENT_EMAIL):

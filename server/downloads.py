@@ -8,10 +8,12 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from downline.core import audit, db, exporting, links
+from downline.core import audit, db
+from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
+from downline.core.exports import links
+from downline.core.exports import run as exporting
 from downline.core.models import Export
-from downline.core.scope import load_principal
 from downline.core.storage import get_storage
 
 CHUNK = 64 * 1024

@@ -8,10 +8,11 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from downline.core import db, exporting, plugins
+from downline.core import db, plugins
+from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
 from downline.core.errors import DownlineError
-from downline.core.scope import load_principal
+from downline.core.exports import run as exporting
 from downline.core.storage import get_storage
 
 

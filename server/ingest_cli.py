@@ -8,11 +8,12 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from sqlalchemy import select
 
-from downline.core import db, ingesting, plugins
+from downline.core import db, plugins
+from downline.core.book.scope import load_principal
+from downline.core.carriers import run as ingesting
 from downline.core.config import get_settings
 from downline.core.errors import DownlineError
 from downline.core.models import CarrierReport, ReportRowError
-from downline.core.scope import load_principal
 from downline.core.storage import get_storage
 
 

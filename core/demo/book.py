@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, SQLModel
 
+from downline.core.book.hierarchy import rebuild_closure
 from downline.core.demo import names as N
 from downline.core.demo.clients import client_chunk, lead_chunk, program_payouts
 from downline.core.demo.policies import Production
 from downline.core.demo.rows import Book
 from downline.core.errors import BadUserInput
-from downline.core.hierarchy import rebuild_closure
 from downline.core.models import (
     Agency,
     Agent,

@@ -26,10 +26,11 @@ import zlib
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from downline.core.carriers.parsers import CarrierParser
 from downline.core.demo import carriers as C
 from downline.core.demo import names as N
 from downline.core.demo.rows import Book, cum, pick
-from downline.core.plugins import CarrierParser, installed_parsers
+from downline.core.plugins import installed_parsers
 
 UNMATCHED_RATE = 0.03
 MONTHS_BACK, MONTHS_AHEAD = 23, 2

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from downline.core.hierarchy import find_cycles, rebuild_closure
+from downline.core.book.hierarchy import find_cycles, rebuild_closure
 from downline.core.loading.batches import BATCH, without_foreign_ids, write
 from downline.core.loading.kinds import AGENCIES, Pending
 from downline.core.loading.reasons import show, valid_records

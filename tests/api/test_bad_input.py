@@ -125,7 +125,7 @@ def test_bad_mutation_input_changes_nothing(api, book):
 
 
 def test_unexpected_errors_are_masked_as_internal(api, book, monkeypatch):
-    from downline.core import roster
+    from downline.core.book import roster
 
     def broken(*_args):
         raise RuntimeError("SELECT secret FROM somewhere")

@@ -12,13 +12,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from downline.core.plugins import (
-    CarrierParser,
-    PolicyRecord,
-    RowError,
-    carrier_parsers,
-    get_plugin_manager,
-)
+from downline.core.carriers.parsers import CarrierParser
+from downline.core.plugins import carrier_parsers, get_plugin_manager
+from downline.core.production.vocabulary import PolicyRecord, RowError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers"
 AS_OF = date(2026, 11, 24)

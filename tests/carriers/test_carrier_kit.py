@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from downline.core.plugins import FileRejected, PolicyStatus, TermReason
+from downline.core.carriers.parsers import FileRejected
+from downline.core.production.vocabulary import PolicyStatus, TermReason
 from downline.plugins import (
     EXCEL_DATE_CELL,
     EXCEL_SERIAL,

@@ -11,13 +11,8 @@ from datetime import date
 
 import pytest
 
-from downline.core.plugins import (
-    CarrierNotRecognized,
-    FileRejected,
-    PolicyRecord,
-    RowError,
-    sniff_carrier,
-)
+from downline.core.carriers.parsers import CarrierNotRecognized, FileRejected, sniff_carrier
+from downline.core.production.vocabulary import PolicyRecord, RowError
 from downline.testing import record_view
 
 HEADER_ROW = {"anthem": 1, "freedom": 4, "wellcare": 1}

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from downline.core.plugins import FileRejected, PolicyRecord, PolicyStatus, RowError
+from downline.core.carriers.parsers import FileRejected
+from downline.core.production.vocabulary import PolicyRecord, PolicyStatus, RowError
 from downline.testing import record_view
 
 

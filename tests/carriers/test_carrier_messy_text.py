@@ -13,7 +13,8 @@ from datetime import date
 
 import pytest
 
-from downline.core.plugins import FileRejected, PolicyRecord, RowError
+from downline.core.carriers.parsers import FileRejected
+from downline.core.production.vocabulary import PolicyRecord, RowError
 from downline.testing import record_view
 
 AS_OF = date(2026, 11, 24)

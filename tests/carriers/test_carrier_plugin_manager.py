@@ -9,17 +9,15 @@ from datetime import date
 import pytest
 
 from downline.core import plugins as api
+from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, sniff_carrier
 from downline.core.plugins import (
-    CarrierNotRecognized,
-    CarrierParser,
     PluginConflict,
-    ProductType,
     broken_plugins,
     carrier_parsers,
     get_plugin_manager,
     hookimpl,
-    sniff_carrier,
 )
+from downline.core.production.vocabulary import ProductType
 
 
 # Every hookspec must have a test here: add its name when you add a hook and its tests.
@@ -150,10 +148,10 @@ def test_the_public_api_is_what_a_plugin_author_imports():
                  "Excel", "FixedWidth", "status_table", "infer_status", "split_last_first"):  # fmt: skip
         assert hasattr(public, name), name
     assert public.hookimpl is api.hookimpl
-    record = api.PolicyRecord(
+    record = public.PolicyRecord(
         1, "P1", "1", None, "Ada", "Lovelace", None, None, None, ProductType.MA, None, None,
-        api.PolicyStatus.ACTIVE, None, None, None, date(2026, 1, 1), None,
+        public.PolicyStatus.ACTIVE, None, None, None, date(2026, 1, 1), None,
     )  # fmt: skip
     assert record.client_name == "Ada Lovelace"
     with pytest.raises(AttributeError):
-        record.status = api.PolicyStatus.UNKNOWN  # frozen
+        record.status = public.PolicyStatus.UNKNOWN  # frozen

@@ -3,7 +3,7 @@ plugins use), and every sample sniffs to its own carrier and no other."""
 
 import pytest
 
-from downline.core.plugins import CarrierNotRecognized, sniff_carrier
+from downline.core.carriers.parsers import CarrierNotRecognized, sniff_carrier
 from downline.testing import check_carrier_sample
 
 SNIFF_BYTES = 64 * 1024

@@ -27,7 +27,8 @@ from downline.core.models import (
     Policy,
     User,
 )
-from downline.core.plugins import PolicyStatus, installed_parsers
+from downline.core.plugins import installed_parsers
+from downline.core.production.vocabulary import PolicyStatus
 from downline.server.cli import app
 
 TODAY = date(2026, 3, 10)

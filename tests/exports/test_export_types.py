@@ -1082,9 +1082,10 @@ EDGES = [
 
 def both_writers(export_type, email: str, params: dict) -> tuple[bool, bytes, bytes]:
     """(whether COPY can write it, the COPY writer's bytes, the Python writer's bytes)."""
-    from downline.core import export_copy, exporting
-    from downline.core.export_params import validate
-    from downline.core.scope import load_principal
+    from downline.core.book.scope import load_principal
+    from downline.core.exports import copy as export_copy
+    from downline.core.exports import run as exporting
+    from downline.core.exports.params import validate
 
     outputs = []
     with db.session() as session:

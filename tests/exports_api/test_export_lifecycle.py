@@ -135,8 +135,8 @@ def test_refusals_name_what_was_wrong_and_store_no_export(
 
 
 def test_link_expires_with_410(api, book, monkeypatch):
-    from downline.core import links
     from downline.core.config import get_settings
+    from downline.core.exports import links
 
     export_id = request(api, "eve@t.test", "clients")["id"]
     wait_done(api, "eve@t.test", export_id)
@@ -209,8 +209,9 @@ def test_a_lost_message_is_sent_again_by_the_sweep(api, book, cli):
 
 
 def test_a_second_run_of_a_finished_export_is_a_no_op(api, book):
-    from downline.core import exporting, plugins
+    from downline.core import plugins
     from downline.core.config import get_settings
+    from downline.core.exports import run as exporting
     from downline.core.storage import get_storage
 
     export_id = request(api, "eve@t.test", "clients")["id"]

@@ -18,8 +18,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from downline.core import db, links
+from downline.core import db
 from downline.core.config import get_settings
+from downline.core.exports import links
 from downline.core.models import CarrierReport, Export
 
 pytestmark = [

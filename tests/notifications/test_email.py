@@ -1,5 +1,5 @@
 """The built-in email plugin (plugins/notifications/email.py), called as core calls it: a real
-`Export` row object and a real signed `Link` from `downline.core.links.mint`. Mail lands in the
+`Export` row object and a real signed `Link` from `downline.core.exports.links.mint`. Mail lands in the
 outbox folder, or on a real SMTP server (aiosmtpd on 127.0.0.1); a server that is down or mute
 makes the hook raise, and core's `notify_export_ready` logs that without failing anything."""
 
@@ -20,7 +20,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from downline.core import plugins
 from downline.core.config import get_settings
-from downline.core.links import Link, mint
+from downline.core.exports.links import Link, mint
 from downline.core.models import Export
 from downline.plugins.notifications import BUILTIN
 from downline.plugins.notifications import email as email_plugin

@@ -7,7 +7,8 @@ import types
 import pytest
 from sqlalchemy import literal, select
 
-from downline.core import export_plugins, plugins
+from downline.core import plugins
+from downline.core.exports import types as export_plugins
 from downline.plugins import ExportColumn, ExportScope, ExportType, hookimpl
 
 

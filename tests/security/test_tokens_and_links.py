@@ -329,7 +329,7 @@ def test_a_link_serves_only_its_own_export_to_its_own_requester(api, book, finis
     (even the requester's own agency admin), a link is 403 and carries none of the file."""
     from itsdangerous import URLSafeTimedSerializer
 
-    from downline.core import links
+    from downline.core.exports import links
 
     mine = finished_export(api, EVE, "clients")
     theirs = finished_export(api, "dan@t.test", "clients")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, literal, select
 from sqlmodel import Session
 
-from downline.core.hierarchy import descendants_of
+from downline.core.book.hierarchy import descendants_of
 from downline.core.models import Agency, Agent, Role, User
 
 

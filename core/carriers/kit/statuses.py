@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from downline.core.carrierkit.cells import word_key
-from downline.core.plugins import PolicyStatus, TermReason
+from downline.core.carriers.kit.cells import word_key
+from downline.core.production.vocabulary import PolicyStatus, TermReason
 
 ENDED = "ENDED"
 _ENDINGS = (PolicyStatus.ATTRITED, PolicyStatus.POLICY_DISENROLLMENT)

@@ -17,14 +17,17 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, export_copy, jobs, links, plugins, roster, scope
+from downline.core import audit, db, jobs, plugins
+from downline.core.book import roster, scope
+from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
-from downline.core.csvsafe import cell
 from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
-from downline.core.export_params import validate
-from downline.core.export_plugins import ExportContext, ExportScope, ExportType
+from downline.core.exports import copy as export_copy
+from downline.core.exports import links
+from downline.core.exports.csvsafe import cell
+from downline.core.exports.params import validate
+from downline.core.exports.types import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
-from downline.core.scope import Principal, load_principal
 from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)

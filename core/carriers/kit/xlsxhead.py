@@ -14,7 +14,7 @@ import re
 import struct
 import zlib
 
-from downline.core.carrierkit.cells import header_key
+from downline.core.carriers.kit.cells import header_key
 
 ZIP_ENTRY = b"PK\x03\x04"
 CENTRAL_DIRECTORY = b"PK\x01\x02"

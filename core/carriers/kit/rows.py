@@ -18,9 +18,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, ClassVar, NamedTuple, Protocol
 
-from downline.core.carrierkit.cells import cell_text
-from downline.core.carrierkit.xlsxhead import head_words
-from downline.core.plugins import FileRejected
+from downline.core.carriers.kit.cells import cell_text
+from downline.core.carriers.kit.xlsxhead import head_words
+from downline.core.carriers.parsers import FileRejected
 
 UTF8_BOM = b"\xef\xbb\xbf"
 SNIFF_ROWS = 20

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlmodel import Session
 
-from downline.core.scope import Principal
+from downline.core.book.scope import Principal
 
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 PII_KINDS = (None, "ssn", "dob", "income")

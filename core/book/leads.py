@@ -5,11 +5,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, select
 
-from downline.core import scope
-from downline.core.listing import search_condition, within_days
+from downline.core.book import scope
+from downline.core.book.listing import search_condition, within_days
+from downline.core.book.paging import Key
+from downline.core.book.scope import Principal
 from downline.core.models import Lead
-from downline.core.paging import Key
-from downline.core.scope import Principal
 
 ORDER = (Key(Lead.created_at, descending=True, kind=datetime), Key(Lead.id))
 

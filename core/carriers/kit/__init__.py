@@ -3,9 +3,9 @@
 layout — handed to `carrier_parser`; the logic lives here, shared by every carrier.
 """
 
-from downline.core.carrierkit.carrier import CarrierFormat, carrier_parser, trailer_pattern
-from downline.core.carrierkit.cells import cell_text, header_key, word_key
-from downline.core.carrierkit.dates import (
+from downline.core.carriers.kit.carrier import CarrierFormat, carrier_parser, trailer_pattern
+from downline.core.carriers.kit.cells import cell_text, header_key, word_key
+from downline.core.carriers.kit.dates import (
     EXCEL_DATE_CELL,
     EXCEL_SERIAL,
     DateKind,
@@ -15,7 +15,7 @@ from downline.core.carrierkit.dates import (
     date_kind,
     excel_serial_date,
 )
-from downline.core.carrierkit.headers import (
+from downline.core.carriers.kit.headers import (
     DATE_FIELDS,
     FIELDS,
     TEXT_FIELDS,
@@ -23,16 +23,16 @@ from downline.core.carrierkit.headers import (
     HeaderSpec,
     column_table,
 )
-from downline.core.carrierkit.names import split_first_last, split_last_first
-from downline.core.carrierkit.records import (
+from downline.core.carriers.kit.names import split_first_last, split_last_first
+from downline.core.carriers.kit.records import (
     RecordRules,
     clean_npn,
     join_plan_id,
     product_table,
     to_record,
 )
-from downline.core.carrierkit.rows import Delimited, Excel, FixedWidth, Row, text_lines
-from downline.core.carrierkit.statuses import (
+from downline.core.carriers.kit.rows import Delimited, Excel, FixedWidth, Row, text_lines
+from downline.core.carriers.kit.statuses import (
     ENDED,
     StatusTable,
     ended_status,

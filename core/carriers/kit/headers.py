@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from downline.core.carrierkit.cells import cell_text, header_key
-from downline.core.plugins import FileRejected
+from downline.core.carriers.kit.cells import cell_text, header_key
+from downline.core.carriers.parsers import FileRejected
 
 # The fields a column may map to (None in a column map: a column that is read and ignored).
 TEXT_FIELDS = (

@@ -12,11 +12,11 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from downline.core import scope
-from downline.core.hierarchy import descendants_of
+from downline.core.book import scope
+from downline.core.book.hierarchy import descendants_of
+from downline.core.book.paging import Key
+from downline.core.book.scope import Principal
 from downline.core.models import Agent, Policy
-from downline.core.paging import Key
-from downline.core.scope import Principal
 
 ORDER = (Key(Policy.updated_at, descending=True, kind=datetime), Key(Policy.id))
 

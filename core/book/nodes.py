@@ -4,9 +4,12 @@ Each table is asked in turn, through the same scope as its list."""
 from sqlalchemy import select
 from sqlmodel import Session
 
-from downline.core import audit, ingesting, production, roster, scope
+from downline.core import audit
+from downline.core.book import roster, scope
+from downline.core.book.scope import Principal
+from downline.core.carriers import run as ingesting
 from downline.core.models import AuditEvent, CarrierReport, Client, Export, Lead, Policy
-from downline.core.scope import Principal
+from downline.core.production import queries as production
 
 
 def find(session: Session, principal: Principal, node_id: str) -> object | None:

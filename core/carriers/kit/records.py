@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from downline.core.carrierkit.cells import cell_text, word_key
-from downline.core.carrierkit.dates import DateKind
-from downline.core.carrierkit.headers import DATE_FIELDS
-from downline.core.carrierkit.names import split_first_last, split_last_first
-from downline.core.carrierkit.statuses import StatusTable
-from downline.core.plugins import PolicyRecord, ProductType, RowError
+from downline.core.carriers.kit.cells import cell_text, word_key
+from downline.core.carriers.kit.dates import DateKind
+from downline.core.carriers.kit.headers import DATE_FIELDS
+from downline.core.carriers.kit.names import split_first_last, split_last_first
+from downline.core.carriers.kit.statuses import StatusTable
+from downline.core.production.vocabulary import PolicyRecord, ProductType, RowError
 
 _DIGITS = re.compile(r"[0-9]+")
 DATE_CACHE = 100_000  # entries: a few MiB at most

@@ -8,18 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO, Protocol
 
-from downline.core.carrierkit.dates import DateKind, date_kind
-from downline.core.carrierkit.headers import HeaderSpec
-from downline.core.carrierkit.records import RecordRules, product_table, to_record
-from downline.core.carrierkit.rows import Judge, Row
-from downline.core.carrierkit.statuses import StatusTable, status_table
-from downline.core.plugins import (
-    CarrierParser,
-    FileRejected,
-    PolicyRecord,
-    ProductType,
-    RowError,
-)
+from downline.core.carriers.kit.dates import DateKind, date_kind
+from downline.core.carriers.kit.headers import HeaderSpec
+from downline.core.carriers.kit.records import RecordRules, product_table, to_record
+from downline.core.carriers.kit.rows import Judge, Row
+from downline.core.carriers.kit.statuses import StatusTable, status_table
+from downline.core.carriers.parsers import CarrierParser, FileRejected
+from downline.core.production.vocabulary import PolicyRecord, ProductType, RowError
 
 SNIFF_AS_OF = date(9999, 12, 31)  # sniffing judges the shape of rows, not their dates of birth
 

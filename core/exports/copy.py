@@ -31,8 +31,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from downline.core.csvsafe import FORMULA_STARTS, MASKS
-from downline.core.export_plugins import ExportColumn
+from downline.core.exports.csvsafe import FORMULA_STARTS, MASKS
+from downline.core.exports.types import ExportColumn
 
 # The SQL types whose values PostgreSQL prints as Python's str() does. TypeDecorators only when
 # known to hand the value through unchanged (AutoString) or only to attach UTC (UTCDateTime).

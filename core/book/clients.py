@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select
 
-from downline.core import scope
-from downline.core.listing import search_condition, within_days
+from downline.core.book import scope
+from downline.core.book.listing import search_condition, within_days
+from downline.core.book.paging import Key
+from downline.core.book.scope import Principal
 from downline.core.models import Client
-from downline.core.paging import Key
-from downline.core.scope import Principal
 
 ORDER = (Key(Client.submitted_at, descending=True, nullable=True, kind=datetime), Key(Client.id))
 

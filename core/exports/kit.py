@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
-from downline.core.clients import ClientFilter
-from downline.core.export_plugins import ExportColumn, ExportParameter
-from downline.core.leads import LeadFilter
+from downline.core.book.clients import ClientFilter
+from downline.core.book.leads import LeadFilter
+from downline.core.book.paging import Key
+from downline.core.exports.types import ExportColumn, ExportParameter
 from downline.core.models import Agency, Agent
-from downline.core.paging import Key
-from downline.core.production import ProductionFilter
+from downline.core.production.queries import ProductionFilter
 
 
 def _p(name: str, type_: str, description: str, default: Any = None) -> ExportParameter:

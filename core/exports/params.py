@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from downline.core.book.listing import MAX_SEARCH
 from downline.core.errors import BadUserInput
-from downline.core.export_plugins import ExportType
-from downline.core.listing import MAX_SEARCH
-from downline.core.plugins import PolicyStatus, ProductType
+from downline.core.exports.types import ExportType
+from downline.core.production.vocabulary import PolicyStatus, ProductType
 
 EXCHANGES = ("ON_EX", "OFF_EX")
 # A text parameter is a search or a name: as long as a list's search may be (core/listing.py), so

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from downline.core.models import Policy
-from downline.core.plugins import PolicyRecord
+from downline.core.production.vocabulary import PolicyRecord
 
 # A change to one of these moves `updated_at` (production.md); the rest is overwritten quietly.
 TRACKED = (

@@ -12,12 +12,12 @@ from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from downline.core import scope
+from downline.core.book import scope
+from downline.core.book.hierarchy import descendants_of
+from downline.core.book.paging import Key, Page, count, fetch_page
+from downline.core.book.scope import Principal
 from downline.core.errors import Forbidden, NotFound
-from downline.core.hierarchy import descendants_of
 from downline.core.models import Agency, AgencyClosure, Agent
-from downline.core.paging import Key, Page, count, fetch_page
-from downline.core.scope import Principal
 
 AGENT_ORDER = (Key(Agent.name), Key(Agent.id))
 

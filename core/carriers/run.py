@@ -18,20 +18,20 @@ from typing import BinaryIO
 from sqlalchemy import delete, select, true, update
 from sqlmodel import Session
 
-from downline.core import db, jobs, scope
-from downline.core.config import get_settings
-from downline.core.errors import BadUserInput, NotFound
-from downline.core.models import Agent, CarrierReport, ReportRowError, utcnow
-from downline.core.plugins import (
+from downline.core import db, jobs
+from downline.core.book import scope
+from downline.core.book.scope import Principal, load_principal
+from downline.core.carriers.parsers import (
     CarrierNotRecognized,
     CarrierParser,
     FileRejected,
-    PolicyRecord,
-    RowError,
     sniff_carrier,
 )
-from downline.core.scope import Principal, load_principal
-from downline.core.staging import RepeatedPolicy, Staging
+from downline.core.carriers.staging import RepeatedPolicy, Staging
+from downline.core.config import get_settings
+from downline.core.errors import BadUserInput, NotFound
+from downline.core.models import Agent, CarrierReport, ReportRowError, utcnow
+from downline.core.production.vocabulary import PolicyRecord, RowError
 from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)

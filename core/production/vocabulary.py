@@ -1,0 +1,75 @@
+"""The production vocabulary: the statuses, termination reasons and product types a policy has,
+and the normalized row (`PolicyRecord`) every carrier plugin turns its report into."""
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+
+class PolicyStatus(enum.StrEnum):
+    APPROVED = "APPROVED"
+    ACTIVE = "ACTIVE"
+    ATTRITED = "ATTRITED"
+    DECEASED = "DECEASED"
+    POLICY_DISENROLLMENT = "POLICY_DISENROLLMENT"
+    UNKNOWN = "UNKNOWN"
+
+
+class TermReason(enum.StrEnum):
+    DENIED = "DENIED"
+    WITHDRAWN = "WITHDRAWN"
+    CANCELED = "CANCELED"
+    PLAN_CHANGE = "PLAN_CHANGE"
+    PLAN_EXIT = "PLAN_EXIT"
+    OTHER = "OTHER"
+
+
+class ProductType(enum.StrEnum):
+    MAPD = "MAPD"
+    MA = "MA"
+    PDP = "PDP"
+    DSNP = "DSNP"
+    CSNP = "CSNP"
+    MEDSUPP = "MEDSUPP"
+    ACA = "ACA"
+    DENTAL = "DENTAL"
+    VISION = "VISION"
+    HOSPITAL_INDEMNITY = "HOSPITAL_INDEMNITY"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRecord:
+    """One normalized row of a carrier report (domain/production.md)."""
+
+    line: int
+    carrier_policy_id: str
+    agent_npn: str
+    member_id: str | None
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    plan_id: str | None
+    plan_name: str | None
+    product_type: ProductType
+    county: str | None
+    state: str | None
+    status: PolicyStatus
+    term_reason: TermReason | None
+    source_status: str | None
+    submitted_date: date | None
+    effective_date: date | None
+    term_date: date | None
+
+    @property
+    def client_name(self) -> str:
+        """The client name shown: "First Last" as the carrier wrote it (letter case kept)."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected row: `message` starts with "line N: " and names the carrier's column."""
+
+    line: int
+    message: str
