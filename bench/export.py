@@ -79,7 +79,7 @@ def child(type_key: str, email: str, params: dict, profile: Path | None) -> None
 
         profiler = cProfile.Profile()
         profiler.enable()
-    done = exporting.run_export(export.id, storage, types)
+    done = exporting.run_export(export.id, storage, types, plugins.notify_export_ready)
     finished = time.perf_counter()
     if profiler is not None:
         profiler.disable()

@@ -49,6 +49,7 @@ def build_export(export_id: str) -> None:
         export_id,
         get_storage(get_settings()),
         plugins.installed_export_types(),
+        plugins.notify_export_ready,
         progress=_publish("export"),
     )
 

@@ -57,6 +57,7 @@ def run_export_now(type_key: str, email: str, pairs: list[str], output: str | No
             export.id,
             storage,
             types,
+            plugins.notify_export_ready,
             progress=lambda e: bar.update(task, completed=e.rows_written, total=e.rows_total),
         )
     if done is None or done.status != "SUCCEEDED":

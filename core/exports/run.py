@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, jobs, plugins
+from downline.core import audit, db, jobs
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
@@ -39,6 +39,7 @@ PROGRESS_SECONDS = 0.5
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError)
 
 Progress = Callable[[Export], None]
+Notify = Callable[[Export, str, str], None]
 
 
 def scope_of(principal: Principal) -> ExportScope:
@@ -107,11 +108,13 @@ def run_export(
     export_id: str,
     storage: Storage,
     types: dict[str, ExportType],
+    notify: Notify,
     progress: Progress | None = None,
 ) -> Export | None:
     """Claim the export and build its file; None when it was not claimable (finished, or
     running on a live worker). A transient failure hands the row back (QUEUED) and raises,
-    for the broker to retry."""
+    for the broker to retry. `notify(export, link, recipient)` tells the requester the file is
+    ready (the plugins' `downline_export_ready`, passed in by the caller that owns them)."""
     settings = get_settings()
     with db.session() as session:
         if not jobs.claim(session, Export, export_id, settings.job_stale_seconds):
@@ -168,7 +171,7 @@ def run_export(
         return done
     if done.status == jobs.SUCCEEDED:
         link = links.mint(settings, done.id, done.requester_email)
-        plugins.notify_export_ready(done, link, done.requester_email)
+        notify(done, link, done.requester_email)
     return done
 
 

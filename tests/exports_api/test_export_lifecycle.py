@@ -217,7 +217,10 @@ def test_a_second_run_of_a_finished_export_is_a_no_op(api, book):
     export_id = request(api, "eve@t.test", "clients")["id"]
     first = wait_done(api, "eve@t.test", export_id)
     again = exporting.run_export(
-        export_id, get_storage(get_settings()), plugins.installed_export_types()
+        export_id,
+        get_storage(get_settings()),
+        plugins.installed_export_types(),
+        plugins.notify_export_ready,
     )
     assert again is None
     fresh_link = ("downloadUrl", "linkExpiresAt")  # minted anew on every read
