@@ -13,6 +13,7 @@ import functools
 import importlib
 import importlib.metadata
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +30,65 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 log = logging.getLogger(__name__)
 
-# Packages whose `BUILTIN` list holds the built-in plugin modules. Named, not imported: core never
-# imports a plugin; the built-ins are registered the way a third-party plugin is.
-BUILTIN_PACKAGES: tuple[str, ...] = (
-    "downline.plugins.carriers",
-    "downline.plugins.exports",
-    "downline.plugins.notifications",
+# The built-in plugins, registered exactly as a third-party plugin is. Named, not imported: core
+# never imports a plugin.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    *(
+        f"downline.plugins.carriers.{key}"
+        for key in (
+            "aetna",
+            "alignment",
+            "anthem",
+            "banner",
+            "bnd",
+            "central_health_plan",
+            "cigna",
+            "devoted",
+            "freedom",
+            "healthsun",
+            "humana",
+            "memorial_hermann",
+            "molina",
+            "scan",
+            "uhc",
+            "wellcare",
+            "zing",
+        )
+    ),
+    *(
+        f"downline.plugins.exports.{key}"
+        for key in (
+            "clients",
+            "enrollments",
+            "leads",
+            "client_follow_ups",
+            "aor_at_risk",
+            "ede_permission_lost",
+            "invalid_action_tracker",
+            "dmi_follow_ups",
+            "svi_follow_ups",
+            "agent_roster",
+            "payouts_awaiting_consent",
+            "payouts_program_report",
+            "intake",
+            "production",
+        )
+    ),
+    "downline.plugins.notifications.email",
 )
+
+
+def provide(*answers: Any) -> Callable[[], list[Any]]:
+    """A module's hook implementation answering `answers`, for either plugin family:
+    `downline_carrier_parsers = provide(PARSER)` or `downline_export_types = provide(MY_TYPE)`.
+    pluggy finds a hook implementation by the module attribute's name, so the assignment names
+    the hook."""
+
+    @hookimpl
+    def answer() -> list[Any]:
+        return list(answers)
+
+    return answer
 
 
 class PluginConflict(Exception):
@@ -111,10 +164,9 @@ def get_plugin_manager(load_entrypoints: bool = True) -> DownlinePluginManager:
     pm = DownlinePluginManager()
     for specs in HOOKSPECS:
         pm.add_hookspecs(specs)
-    for package in BUILTIN_PACKAGES:
-        for module in importlib.import_module(package).BUILTIN:
-            pm.register(module, name=module.__name__)
-            pm.sources[module.__name__] = "built-in"
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+        pm.sources[name] = "built-in"
     if load_entrypoints:
         for ep in importlib.metadata.entry_points(group=PROJECT):
             try:

@@ -2,11 +2,13 @@
 
     from downline.plugins import hookimpl, carrier_parser, Delimited, status_table
 
-Hooks, dataclasses and enums come from `downline.core.plugins`; the carrier parsing kit (row
-sources, header matching, dates, status tables, names, records) from `downline.core.carriers.kit`;
-the export kit (list filters as parameters, the list queries themselves, the tables in `models`)
-from `downline.core.exports.kit` and friends; `get_settings` for a plugin that needs downline's
-settings (the email plugin).
+Both plugin families register the same way: a module-level `downline_carrier_parsers =
+provide(PARSER)` or `downline_export_types = provide(MY_TYPE)`. Hooks come from
+`downline.core.plugins`; the carrier parsing kit (row sources, header matching, dates, status
+tables, names, records) from `downline.core.carriers.kit`; the export kit (cells and the type
+builder, the client columns, scoped rows, the list filters as parameters and the list queries
+themselves, the tables in `models`) from `downline.core.exports`; `get_settings` for a plugin that
+needs downline's settings (the email plugin). The built-in plugins use nothing else.
 """
 
 from downline.core import models
@@ -18,6 +20,8 @@ from downline.core.carriers.kit import *  # noqa: F403 - the kit is public API, 
 from downline.core.carriers.kit import __all__ as _kit
 from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, FileRejected
 from downline.core.config import get_settings
+from downline.core.exports.builder import *  # noqa: F403 - the export kit, re-exported whole
+from downline.core.exports.builder import __all__ as _builder
 from downline.core.exports.kit import (
     AGENT_CELLS,
     AGENT_COLUMNS,
@@ -39,7 +43,7 @@ from downline.core.exports.types import (
     ExportScope,
     ExportType,
 )
-from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec
+from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec, provide
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
 from downline.core.production.queries import ProductionFilter, policies_query
 from downline.core.production.vocabulary import (
@@ -91,5 +95,7 @@ __all__ = [
     "TermReason",
     "hookimpl",
     "hookspec",
+    "provide",
     *_kit,
+    *_builder,
 ]

@@ -1,26 +1,2 @@
-"""The built-in carrier plugins, one module per carrier (carriers/FORMATS.md). The plugin manager
-registers every module in `BUILTIN`, exactly as it registers a third-party plugin."""
-
-import importlib
-
-KEYS = (
-    "aetna",
-    "alignment",
-    "anthem",
-    "banner",
-    "bnd",
-    "central_health_plan",
-    "cigna",
-    "devoted",
-    "freedom",
-    "healthsun",
-    "humana",
-    "memorial_hermann",
-    "molina",
-    "scan",
-    "uhc",
-    "wellcare",
-    "zing",
-)
-
-BUILTIN = [importlib.import_module(f"{__name__}.{key}") for key in KEYS]
+"""The built-in carrier plugins, one module per carrier, each written only against the public
+`downline.plugins` and registered by the plugin manager exactly as a third-party plugin is."""

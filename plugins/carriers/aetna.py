@@ -1,6 +1,6 @@
 """Aetna: comma-delimited, UTF-8, dates MM/DD/YYYY, plan id from Contract ID + PBP."""
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="aetna",
@@ -43,6 +43,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

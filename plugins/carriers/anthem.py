@@ -1,6 +1,6 @@
 """Anthem: an Excel workbook, sheet 'Book of Business', real Excel date cells."""
 
-from downline.plugins import CarrierParser, Excel, carrier_parser, hookimpl
+from downline.plugins import Excel, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="anthem",
@@ -46,6 +46,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -1,6 +1,6 @@
 """Banner Medicare Advantage: tab-separated, Windows-1252, dates YYYYMMDD."""
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="banner",
@@ -39,6 +39,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -2,7 +2,7 @@
 
 import re
 
-from downline.plugins import CarrierParser, FixedWidth, carrier_parser, hookimpl
+from downline.plugins import FixedWidth, carrier_parser, provide
 
 # field, 1-based start, width, maps to
 LAYOUT = (
@@ -50,6 +50,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -1,6 +1,6 @@
 """Devoted Health: CSV, UTF-8 with a byte-order mark, snake_case headers, ISO dates."""
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="devoted",
@@ -39,6 +39,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -1,6 +1,6 @@
 """Freedom Health: an Excel workbook, sheet 'BOB', three preamble rows, dates as MM/DD/YYYY text."""
 
-from downline.plugins import CarrierParser, Excel, carrier_parser, hookimpl
+from downline.plugins import Excel, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="freedom",
@@ -39,6 +39,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

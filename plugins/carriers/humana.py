@@ -1,6 +1,6 @@
 """Humana: CSV; 'Inactive' is split by Status Reason, and 'Inactive / Other' by the dates."""
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="humana",
@@ -44,6 +44,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

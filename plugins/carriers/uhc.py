@@ -1,6 +1,6 @@
 """UnitedHealthcare: CSV; 'Accreted' is in effect, 'Disenrolled' alone is a disenrollment."""
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="uhc",
@@ -48,6 +48,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -1,6 +1,6 @@
 """Wellcare: an Excel workbook, sheet 'Sheet1', dates as Excel serial day numbers."""
 
-from downline.plugins import CarrierParser, Excel, carrier_parser, hookimpl
+from downline.plugins import Excel, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="wellcare",
@@ -39,6 +39,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

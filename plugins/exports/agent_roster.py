@@ -5,9 +5,18 @@ its agency's export switch and its submission volume."""
 from sqlalchemy import Text, bindparam, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
-from downline.plugins import ExportContext, models, writing_agency
+from downline.plugins import (
+    AGENCY_ONLY,
+    ExportContext,
+    cell,
+    export_type,
+    models,
+    provide,
+    writing_agency,
+)
 from downline.plugins import writing_agent as A
-from downline.plugins.exports.common import AGENCY_ONLY, C, cell, export_type, provide
+
+C = models.Client
 
 # Submitted clients per agent.
 SUBMITTED = (

@@ -5,18 +5,21 @@ the same agency as the client's agent); the agency version keeps them."""
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
-from downline.plugins import ExportContext, models, writing_agent
-from downline.plugins.exports.common import (
+from downline.plugins import (
     BOTH,
     CONTACT,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     client_cells,
     export_type,
+    models,
     provide,
     scoped_rows,
+    writing_agent,
 )
+
+C = models.Client
 
 # Another agent, under its own alias so the scope's subqueries over `agent` stay uncorrelated.
 colleague = aliased(models.Agent, name="colleague")

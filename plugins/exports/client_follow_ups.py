@@ -3,17 +3,19 @@ work them until the client effectuates (exports.md). Archived clients are left o
 
 from sqlalchemy import select
 
-from downline.plugins import ExportContext, models
-from downline.plugins.exports.common import (
+from downline.plugins import (
     BOTH,
     CONTACT,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     export_type,
+    models,
     provide,
     scoped_rows,
 )
+
+C = models.Client
 
 F = models.ClientFollowUp
 

@@ -1,8 +1,8 @@
 """clients: the agent's Clients page, with plan and application details (exports.md)."""
 
-from downline.plugins import CLIENT_FILTER
-from downline.plugins.exports.common import (
+from downline.plugins import (
     AGENT_ONLY,
+    CLIENT_FILTER,
     CLIENTS_PAGE,
     client_list,
     export_type,

@@ -1,6 +1,6 @@
 """dmi_follow_ups: Data Matching Issues due from two months before today on (exports.md)."""
 
-from downline.plugins.exports.common import provide, verification_export
+from downline.plugins import provide, verification_export
 
 DMI_FOLLOW_UPS = verification_export("dmi", "Data Matching Issue")
 

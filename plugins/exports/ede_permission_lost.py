@@ -1,17 +1,19 @@
 """ede_permission_lost: applications whose Enhanced Direct Enrollment permission was lost, so
 their details may be stale (exports.md); most recently lost first."""
 
-from downline.plugins import ExportContext
-from downline.plugins.exports.common import (
+from downline.plugins import (
     BOTH,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     client_cells,
     export_type,
+    models,
     provide,
     scoped_rows,
 )
+
+C = models.Client
 
 CELLS = (
     *client_cells("client_id", "first_name", "last_name", "application_id", "plan_year"),

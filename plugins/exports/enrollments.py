@@ -3,9 +3,9 @@
 
 from dataclasses import replace
 
-from downline.plugins import CLIENT_FILTER
-from downline.plugins.exports.common import (
+from downline.plugins import (
     AGENCY_ONLY,
+    CLIENT_FILTER,
     CLIENTS_PAGE,
     WRITING_AGENCY,
     client_list,

@@ -1,17 +1,19 @@
 """intake: the unique intake links of consumers working with downline agents, to share with
 them (exports.md); by name."""
 
-from downline.plugins import ExportContext
-from downline.plugins.exports.common import (
+from downline.plugins import (
     AGENCY_ONLY,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     client_cells,
     export_type,
+    models,
     provide,
     scoped_rows,
 )
+
+C = models.Client
 
 CELLS = (
     *client_cells("client_id", "first_name", "last_name", "email", "phone"),

@@ -3,18 +3,20 @@ who finish through a resume link (exports.md); most recent error first."""
 
 from sqlalchemy import false, func
 
-from downline.plugins import ExportContext
-from downline.plugins.exports.common import (
+from downline.plugins import (
     BOTH,
     CONTACT,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     client_cells,
     export_type,
+    models,
     provide,
     scoped_rows,
 )
+
+C = models.Client
 
 CELLS = (
     *CONTACT,

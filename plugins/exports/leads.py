@@ -1,16 +1,20 @@
 """leads: the agent's Leads page, honoring every LeadFilter field (exports.md)."""
 
 from downline.plugins import (
+    AGENT_ONLY,
     LEAD_FILTER,
     LEAD_ORDER,
+    WRITING_AGENT,
     ExportContext,
+    cell,
+    export_type,
     lead_filter,
     leads_query,
     models,
     ordered,
+    provide,
     with_agent,
 )
-from downline.plugins.exports.common import AGENT_ONLY, WRITING_AGENT, cell, export_type, provide
 
 L = models.Lead
 

@@ -3,17 +3,19 @@ consent documentation (exports.md); oldest submission first."""
 
 from sqlalchemy import select
 
-from downline.plugins import ExportContext, models
-from downline.plugins.exports.common import (
+from downline.plugins import (
     AGENCY_ONLY,
     WRITING_AGENT,
-    C,
+    ExportContext,
     cell,
     client_cells,
     export_type,
+    models,
     provide,
     scoped_rows,
 )
+
+C = models.Client
 
 P = models.Payout
 

@@ -6,20 +6,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from downline.plugins import (
-    ExportContext,
-    ExportParameter,
-    models,
-    writing_agent,
-)
-from downline.plugins.exports.common import (
     AGENCY_ONLY,
     WRITING_AGENT,
-    C,
+    ExportContext,
+    ExportParameter,
     cell,
     export_type,
+    models,
     provide,
     scoped_rows,
+    writing_agent,
 )
+
+C = models.Client
 
 P = models.Payout
 

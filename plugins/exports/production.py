@@ -3,17 +3,20 @@ The writing agent and its agency are matched by NPN at read time, so both are em
 whose NPN matches no agent."""
 
 from downline.plugins import (
+    BOTH,
     PRODUCTION_FILTER,
     PRODUCTION_ORDER,
     ExportContext,
+    cell,
+    export_type,
     models,
     ordered,
     policies_query,
     production_filter,
+    provide,
     writing_agency,
     writing_agent,
 )
-from downline.plugins.exports.common import BOTH, cell, export_type, provide
 
 P = models.Policy
 

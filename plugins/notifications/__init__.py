@@ -1,6 +1,2 @@
-"""The built-in notification plugins. The plugin manager registers every module in `BUILTIN`,
-exactly as it registers a third-party plugin."""
-
-from downline.plugins.notifications import email
-
-BUILTIN = [email]
+"""The built-in notification plugins (email), registered by the plugin manager exactly as a
+third-party plugin is."""

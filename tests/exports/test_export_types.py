@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from downline.core import db
 from downline.core.models import Policy
-from downline.plugins.exports.common import two_months_before
+from downline.plugins import two_months_before
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 TODAY = datetime.now(UTC).date()

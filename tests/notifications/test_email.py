@@ -22,7 +22,6 @@ from downline.core import plugins
 from downline.core.config import get_settings
 from downline.core.exports.links import Link, mint
 from downline.core.models import Export
-from downline.plugins.notifications import BUILTIN
 from downline.plugins.notifications import email as email_plugin
 
 RECIPIENT = "eve@t.test"
@@ -116,7 +115,7 @@ def smtp_server() -> Iterator[tuple[Collect, int]]:
 
 
 def test_the_plugin_is_built_in_and_registered():
-    assert email_plugin in BUILTIN
+    assert email_plugin.__name__ in plugins.DEFAULT_PLUGINS
     names = [i.plugin_name for i in plugins.installed().hook.downline_export_ready.get_hookimpls()]
     assert names == ["downline.plugins.notifications.email"]
 

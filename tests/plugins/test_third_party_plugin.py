@@ -20,13 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from downline.plugins.carriers import KEYS as BUILT_INS
+from downline.core.plugins import DEFAULT_PLUGINS
 
 if importlib.util.find_spec("pip") is None:
     pytest.skip(
         "pip is not installed in this venv: cannot install a plugin", allow_module_level=True
     )
 
+BUILT_INS = [
+    name.rpartition(".")[2]
+    for name in DEFAULT_PLUGINS
+    if name.startswith("downline.plugins.carriers.")
+]
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "downline-carrier-example"
 SAMPLE = EXAMPLE / "tests" / "acme-2026-11-24.csv"

@@ -1,7 +1,7 @@
-"""What the built-in export types share: columns paired with the SQL that fills them, the
-client's columns (the Clients page's, which other types pick from by name), the writing agent's
-and agency's columns, and a few row builders. Shared between built-ins only; like every plugin it
-imports nothing of ours but `downline.plugins`.
+"""What an export type is built from (public: re-exported by `downline.plugins`, and the
+built-in types use nothing else): columns paired with the SQL that fills them, the type builder,
+the client's columns (the Clients page's, which other types pick from by name), the writing
+agent's and agency's columns, and the row builders most types start from.
 """
 
 import calendar
@@ -12,23 +12,44 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, select
 
-from downline.plugins import (
+from downline.core import models
+from downline.core.book.clients import ORDER as CLIENT_ORDER
+from downline.core.book.clients import clients_query
+from downline.core.exports.kit import (
     AGENT_CELLS,
     AGENT_COLUMNS,
-    CLIENT_ORDER,
+    client_filter,
+    ordered,
+    with_agent,
+    writing_agency,
+)
+from downline.core.exports.types import (
     ExportColumn,
     ExportContext,
     ExportParameter,
     ExportScope,
     ExportType,
-    client_filter,
-    clients_query,
-    hookimpl,
-    models,
-    ordered,
-    with_agent,
-    writing_agency,
 )
+
+__all__ = [
+    "AGENCY_ONLY",
+    "AGENT_ONLY",
+    "BOTH",
+    "CLIENT",
+    "CLIENTS_PAGE",
+    "CONTACT",
+    "Cell",
+    "Rows",
+    "WRITING_AGENCY",
+    "WRITING_AGENT",
+    "cell",
+    "client_cells",
+    "client_list",
+    "export_type",
+    "scoped_rows",
+    "two_months_before",
+    "verification_export",
+]
 
 C = models.Client
 V = models.ClientVerification
@@ -83,17 +104,6 @@ def export_type(
         columns=tuple(c.column for c in cells),
         query=query,
     )
-
-
-def provide(*types: ExportType) -> Callable[[], list[ExportType]]:
-    """A module's `downline_export_types` hook implementation, offering `types`:
-    `downline_export_types = provide(MY_TYPE)`."""
-
-    @hookimpl
-    def downline_export_types() -> list[ExportType]:
-        return list(types)
-
-    return downline_export_types
 
 
 def _net_premium():
