@@ -1,4 +1,4 @@
-"""Conformance kit for carrier plugins, installed as the pytest plugin `downline`.
+"""Conformance kit for carrier and export plugins, installed as the pytest plugin `downline`.
 
 A carrier plugin's author keeps a sample report and the records it must give, in the JSON shape of
 downline's own samples::
@@ -19,6 +19,13 @@ Each expected record is compared on the keys it holds, in file order: any `Polic
 plus `carrier` (the parser's key) and `client_name` ("First Last"); enums compare by value and
 dates as YYYY-MM-DD. The rejected lines and the NPNs outside `known_npns` must match too. A
 mismatch fails with one line per difference.
+
+An export type is checked as downline checks it when the plugin is registered, plus what makes
+its file readable: every column and parameter explained in the legend, and the defaults of its
+parameters valid::
+
+    def test_my_export(export_conformance):
+        export_conformance(MY_TYPE)
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from pathlib import Path
 import pytest
 
 from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, sniff_carrier
+from downline.core.exports.params import validate
+from downline.core.exports.types import ExportType, check_export_type
 from downline.core.plugins import installed_parsers
 from downline.core.production.vocabulary import PolicyRecord, RowError
 
@@ -155,3 +164,24 @@ def carrier_sniff() -> Callable[[CarrierParser, str | Path], None]:
 def carrier_conformance() -> Callable[..., ParseResult]:
     """`check_carrier_sample(parser, sample_path, expected_json_path, as_of, known_npns)`."""
     return check_carrier_sample
+
+
+def check_export_type_conformance(export_type: ExportType) -> None:
+    """Registration's checks, a legend line for every column and parameter, and parameters whose
+    defaults pass their own validation (what `requestExport` with no params does)."""
+    try:
+        check_export_type(export_type)
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(str(exc)) from None
+    unexplained = [c.name for c in export_type.columns if not c.description.strip()]
+    unexplained += [p.name for p in export_type.parameters if not p.description.strip()]
+    assert not unexplained, f"{export_type.key}: no description for {', '.join(unexplained)}"
+    required = {p.name for p in export_type.parameters if p.required}
+    if not required:
+        validate(export_type, {})
+
+
+@pytest.fixture
+def export_conformance() -> Callable[[ExportType], None]:
+    """`check_export_type_conformance(export_type)`."""
+    return check_export_type_conformance

@@ -242,3 +242,10 @@ def notify_export_ready(export: Any, link: str, recipient: str) -> None:
             log.exception(
                 "notification plugin %s failed for export %s", impl.plugin_name, export.id
             )
+
+
+def reset() -> None:
+    """Forget the loaded plugins, to load them again under new settings (tests that switch
+    DOWNLINE_LOAD_PLUGINS, as `db.reset` forgets the engine)."""
+    for cached in (installed, installed_parsers, installed_export_types):
+        cached.cache_clear()

@@ -6,7 +6,7 @@ the records. Everything below is data handed to `carrier_parser`; reading the ro
 header, sniffing, parsing dates and rejecting bad rows all come from downline's kit.
 """
 
-from downline.plugins import CarrierParser, Delimited, carrier_parser, hookimpl
+from downline.plugins import Delimited, carrier_parser, provide
 
 PARSER = carrier_parser(
     key="acme",
@@ -51,6 +51,4 @@ PARSER = carrier_parser(
 )
 
 
-@hookimpl
-def downline_carrier_parsers() -> list[CarrierParser]:
-    return [PARSER]
+downline_carrier_parsers = provide(PARSER)

@@ -12,7 +12,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from downline.core.plugins import DEFAULT_PLUGINS
+from tests.plugins.installing import install, uninstall
 
 if importlib.util.find_spec("pip") is None:
     pytest.skip(
@@ -39,25 +39,6 @@ HUMANA = ROOT / "tests" / "fixtures" / "carriers" / "humana-2026-11-24.csv"
 DOWNLINE = Path(sys.executable).parent / "downline"
 
 Run = Callable[..., subprocess.CompletedProcess]
-
-
-def pip(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=180)
-
-
-def install(project: Path, scratch: Path) -> None:
-    """pip-install `project` into this venv without downloading anything (the dev extra brings
-    a setuptools that builds wheels by itself)."""
-    target = scratch / "src" / project.name  # a copy: the build leaves no egg-info behind
-    shutil.copytree(project, target, ignore=shutil.ignore_patterns("__pycache__"))
-    done = pip("install", "--no-deps", "--no-index", "--no-build-isolation", str(target))
-    assert done.returncode == 0, f"pip could not install {project.name}:\n{done.stderr}"
-
-
-def uninstall(distribution: str) -> None:
-    done = pip("uninstall", "-y", distribution)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
