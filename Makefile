@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test bench lint format schema clean browser
 
@@ -10,9 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# Running needs the package alone; the test tools (Playwright, moto, Hypothesis...) come with
+# `make test`.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP) $(DEV_STAMP)
 
 run: $(STAMP)
 	$(BIN)/downline migrate
@@ -23,7 +30,7 @@ run: $(STAMP)
 	@echo
 	$(BIN)/downline serve
 
-test: $(STAMP) browser
+test: $(DEV_STAMP) browser
 	$(BIN)/pytest
 
 # Debian's Chromium for the browser tests (tests/web), installed when missing and root; where it
@@ -33,14 +40,14 @@ browser:
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) || \
 		echo "could not install chromium: the browser tests will say so"
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
