@@ -1,25 +1,19 @@
-"""The GraphQL schema (contract.graphql) with the hardening of LESSONS.md: depth, alias and token
-limits, parser and validation caches, error shaping; introspection off in production."""
+"""The GraphQL schema: each domain module owns its Query, Mutation and Subscription fields, merged
+here into the roots, with the hardening every operation passes (schema/extensions.py), parser and
+validation caches, error shaping, and introspection off in production."""
 
-from collections.abc import Iterator
 from functools import partial
 
 import strawberry
-from graphql import OperationDefinitionNode
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
-    SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions import max_aliases as alias_limit
-from strawberry.extensions import query_depth_limiter as depth_limit
 from strawberry.tools import merge_types
 
-from downline.core.errors import BadUserInput
-from downline.schema.book import Client, Lead
+from downline.schema.book import BookQuery, Client, Lead
 from downline.schema.errors import shape_all, shaped_stream
 from downline.schema.exports import (
     AuditEvent,
@@ -28,61 +22,25 @@ from downline.schema.exports import (
     ExportQuery,
     ExportSubscription,
 )
-from downline.schema.hierarchy import Agency, Agent
-from downline.schema.inputs import RefuseBadInput
-from downline.schema.mutation import Mutation
+from downline.schema.extensions import (
+    MAX_TOKENS,
+    FreshLoaders,
+    Limits,
+    NamedOperation,
+    RefuseBadInput,
+)
+from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
+from downline.schema.nodes import NodeQuery
 from downline.schema.production import Policy, ProductionQuery
-from downline.schema.query import Query
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
 
-QueryRoot = merge_types("Query", (Query, ProductionQuery, ReportQuery, ExportQuery))
-MutationRoot = merge_types("Mutation", (Mutation, ExportMutation, ReportMutation))
+# The order of the classes is the order of the fields in the SDL (schema.graphql).
+QueryRoot = merge_types(
+    "Query",
+    (NodeQuery, HierarchyQuery, BookQuery, ProductionQuery, ReportQuery, ExportQuery),
+)
+MutationRoot = merge_types("Mutation", (HierarchyMutation, ExportMutation, ReportMutation))
 SubscriptionRoot = merge_types("Subscription", (ExportSubscription, ReportSubscription))
-
-MAX_DEPTH = 10
-MAX_ALIASES = 100
-MAX_TOKENS = 5000
-
-
-# The limits' validation rules are built once: a rule class made per request would be a new
-# validation-cache key every time, and every request would be validated anew.
-DEPTH_RULE = depth_limit.create_validator(MAX_DEPTH, None, None)
-ALIAS_RULE = alias_limit.create_validator(MAX_ALIASES)
-
-
-class Limits(AddValidationRules):
-    """Depth and alias limits (OWASP's GraphQL cheat sheet)."""
-
-    def __init__(self) -> None:
-        super().__init__([DEPTH_RULE, ALIAS_RULE])
-
-
-class FreshLoaders(SchemaExtension):
-    """DataLoaders per operation: on a WebSocket the context lives as long as the connection."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if hasattr(context, "fresh_loaders"):
-            context.fresh_loaders()
-        yield
-
-
-class NamedOperation(SchemaExtension):
-    """A document of several operations must name the one to run (the GraphQL spec's
-    GetOperation); strawberry would quietly run the first. Its `operation_name` falls back to
-    the first operation's name, so the name as the request gave it is read instead (a test in
-    tests/api/test_bad_input.py fails if strawberry renames it)."""
-
-    def on_execute(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None and self.execution_context._provided_operation_name is None:
-            count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-            if count > 1:
-                raise BadUserInput(
-                    f"the document holds {count} operations: name the one to run in operationName",
-                    field="operationName",
-                )
-        yield
 
 
 class DownlineSchema(strawberry.Schema):

@@ -1,4 +1,5 @@
-"""Clients and leads: their types, their filter inputs, and the mapping to core's filters."""
+"""Clients and leads: their types, their filter inputs, the mapping to core's filters, and the
+`clients` and `leads` lists of the Query root."""
 
 from datetime import date, datetime
 from enum import Enum
@@ -7,10 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from downline.core import models
+from downline.core.book import clients, leads
 from downline.core.book.clients import ClientFilter
 from downline.core.book.leads import LeadFilter
-from downline.schema.hierarchy import Agent, load_agent
-from downline.schema.relay import Node
+from downline.schema.hierarchy import Agent, agents_read_with, load_agent
+from downline.schema.relay import Connection, Node, list_connection
 
 
 @strawberry.enum
@@ -173,3 +175,31 @@ class LeadFilterInput:
             created_to=self.created_to,
             search=self.search,
         )
+
+
+@strawberry.type
+class BookQuery:
+    @strawberry.field
+    async def clients(
+        self,
+        info: Info,
+        filter: ClientFilterInput | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Client]:
+        core_filter = (filter or ClientFilterInput()).to_core()
+        query = clients.clients_query(info.context.principal, core_filter)
+        agents = agents_read_with(info, "edges", "node")
+        return await list_connection(query, clients.ORDER, Client.from_row, first, after, agents)
+
+    @strawberry.field
+    async def leads(
+        self,
+        info: Info,
+        filter: LeadFilterInput | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Lead]:
+        query = leads.leads_query(info.context.principal, (filter or LeadFilterInput()).to_core())
+        agents = agents_read_with(info, "edges", "node")
+        return await list_connection(query, leads.ORDER, Lead.from_row, first, after, agents)

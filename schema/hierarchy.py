@@ -1,4 +1,5 @@
-"""Viewer, Agency and Agent: the hierarchy as the caller may see it (roster.py has the rules)."""
+"""Viewer, Agency and Agent: the hierarchy as the caller may see it (core/book/roster.py has the
+rules), and the hierarchy's own Query and Mutation fields."""
 
 import base64
 from enum import Enum
@@ -11,6 +12,7 @@ from downline.core import models
 from downline.core.book import roster
 from downline.core.book.paging import check_first
 from downline.core.book.scope import Principal
+from downline.core.errors import BadUserInput
 from downline.schema.context import run
 from downline.schema.relay import Connection, Node, asks_for, connection, known
 
@@ -153,3 +155,48 @@ class Viewer:
 async def agents_connection(query, first: int, after: str | None) -> Connection[Agent]:
     result = await run(roster.agents_page, query, first, after)
     return connection(result.page, Agent.from_row, lambda: known(result.total))
+
+
+@strawberry.type
+class HierarchyQuery:
+    @strawberry.field
+    async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
+        row = await info.context.loaders.agency.load(id)
+        return Agency.from_row(row) if row else None
+
+    @strawberry.field(description="Exactly one of id, npn (else BAD_USER_INPUT).")
+    async def agent(
+        self, info: Info, id: strawberry.ID | None = None, npn: str | None = None
+    ) -> Agent | None:
+        if (id is None) == (npn is None):
+            raise BadUserInput("give exactly one of id and npn", field="id" if id else "npn")
+        if id is not None:
+            row = await info.context.loaders.agent.load(id)
+        else:
+            row = await run(roster.agent_by_npn, info.context.principal, npn)
+        return Agent.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Every agent at or below the agency (default: the viewer's own), any depth."
+    )
+    async def downline(
+        self,
+        info: Info,
+        agency_id: strawberry.ID | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Agent]:
+        query = roster.downline_query(info.context.principal, agency_id)
+        return await agents_connection(query, first, after)
+
+
+@strawberry.type
+class HierarchyMutation:
+    @strawberry.mutation(description="Allow or prevent exports by the agency's direct agents.")
+    async def set_agent_exports_allowed(
+        self, info: Info, agency_id: strawberry.ID, allowed: bool
+    ) -> Agency:
+        row = await run(
+            roster.set_agent_exports_allowed, info.context.principal, agency_id, allowed
+        )
+        return Agency.from_row(row)

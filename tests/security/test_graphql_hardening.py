@@ -23,7 +23,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from downline.schema import MAX_ALIASES, MAX_DEPTH
+from downline.schema.extensions import MAX_ALIASES, MAX_DEPTH
 
 ADMIN = "admin@top.test"
 SWITCH = 'mutation { setAgentExportsAllowed(agencyId: "east", allowed: false) { id } }'

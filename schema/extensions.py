@@ -1,22 +1,27 @@
-"""What no argument may carry.
+"""The schema's extensions: what every operation passes before it runs.
 
-- The NUL character (U+0000). No stored text holds one, and PostgreSQL refuses it in any text
-  parameter, so a NUL that reached SQL was an internal error there (and a silent mismatch on
-  SQLite). (A cursor's decoded values are checked in core/paging.py.)
-- A list of more than MAX_LIST items in a variable: each item becomes a bound parameter, and
-  PostgreSQL takes at most 65,535 of them in a statement. (A literal list in the query text is
-  kept far below that by the token limit.)
-
-Every string and list an operation brings, at any depth (filters, ids, export params), is checked
-before execution; an offence is BAD_USER_INPUT naming the input that carried it.
+- Depth and alias limits (OWASP's GraphQL cheat sheet), built once (see `Limits`).
+- Fresh DataLoaders per operation (a WebSocket's context lives as long as the connection).
+- A document of several operations must name the one to run.
+- What no argument may carry:
+  - the NUL character (U+0000). No stored text holds one, and PostgreSQL refuses it in any text
+    parameter, so a NUL that reached SQL was an internal error there (and a silent mismatch on
+    SQLite). (A cursor's decoded values are checked in core/book/paging.py.)
+  - a list of more than MAX_LIST items in a variable: each item becomes a bound parameter, and
+    PostgreSQL takes at most 65,535 of them in a statement. (A literal list in the query text is
+    kept far below that by the token limit.)
+  Every string and list an operation brings, at any depth (filters, ids, export params), is
+  checked before execution; an offence is BAD_USER_INPUT naming the input that carried it.
 """
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphql import BREAK, ArgumentNode, ObjectFieldNode, Visitor, visit
+from graphql import BREAK, ArgumentNode, ObjectFieldNode, OperationDefinitionNode, Visitor, visit
 from graphql.language import VariableDefinitionNode
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions import max_aliases as alias_limit
+from strawberry.extensions import query_depth_limiter as depth_limit
 
 from downline.core.errors import BadUserInput
 
@@ -101,4 +106,50 @@ class RefuseBadInput(SchemaExtension):
             if finder.found:
                 field, message = finder.found
                 raise BadUserInput(message, field=field)
+        yield
+
+
+MAX_DEPTH = 10
+MAX_ALIASES = 100
+MAX_TOKENS = 5000
+
+
+# The limits' validation rules are built once: a rule class made per request would be a new
+# validation-cache key every time, and every request would be validated anew.
+DEPTH_RULE = depth_limit.create_validator(MAX_DEPTH, None, None)
+ALIAS_RULE = alias_limit.create_validator(MAX_ALIASES)
+
+
+class Limits(AddValidationRules):
+    """Depth and alias limits (OWASP's GraphQL cheat sheet)."""
+
+    def __init__(self) -> None:
+        super().__init__([DEPTH_RULE, ALIAS_RULE])
+
+
+class FreshLoaders(SchemaExtension):
+    """DataLoaders per operation: on a WebSocket the context lives as long as the connection."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if hasattr(context, "fresh_loaders"):
+            context.fresh_loaders()
+        yield
+
+
+class NamedOperation(SchemaExtension):
+    """A document of several operations must name the one to run (the GraphQL spec's
+    GetOperation); strawberry would quietly run the first. Its `operation_name` falls back to
+    the first operation's name, so the name as the request gave it is read instead (a test in
+    tests/api/test_bad_input.py fails if strawberry renames it)."""
+
+    def on_execute(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and self.execution_context._provided_operation_name is None:
+            count = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+            if count > 1:
+                raise BadUserInput(
+                    f"the document holds {count} operations: name the one to run in operationName",
+                    field="operationName",
+                )
         yield
