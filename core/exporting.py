@@ -24,6 +24,7 @@ from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, F
 from downline.core.export_params import validate
 from downline.core.export_plugins import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
+from downline.core.private import private_dir
 from downline.core.scope import Principal, load_principal
 from downline.core.storage import Storage
 
@@ -228,7 +229,7 @@ def _write(session, export, export_type, query, progress):
     """The export's CSV in a temp file: (rows, bytes, sha256, path)."""
     columns = export_type.columns
     tmp_dir = get_settings().var_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(tmp_dir)
     for leftover in tmp_dir.glob(f"{export.id}-*.csv"):  # an earlier attempt's, killed mid-file
         leftover.unlink(missing_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115

@@ -6,7 +6,7 @@ Hooks, dataclasses and enums come from `downline.core.plugins`; the carrier pars
 sources, header matching, dates, status tables, names, records) from `downline.core.carrierkit`;
 the export kit (list filters as parameters, the list queries themselves, the tables in `models`)
 from `downline.core.export_kit` and friends; `get_settings` for a plugin that needs downline's
-settings (the email plugin).
+settings and `private_dir` for one that writes files (the email plugin).
 """
 
 from downline.core import models
@@ -52,6 +52,7 @@ from downline.core.plugins import (
     hookimpl,
     hookspec,
 )
+from downline.core.private import private_dir
 from downline.core.production import ORDER as PRODUCTION_ORDER
 from downline.core.production import ProductionFilter, policies_query
 
@@ -80,6 +81,7 @@ __all__ = [
     "models",
     "ordered",
     "policies_query",
+    "private_dir",
     "production_filter",
     "with_agent",
     "writing_agency",
