@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from downline.core.private import FILE_MODE, private_dir
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOWNLINE_", extra="ignore")
@@ -60,10 +62,10 @@ class Settings(BaseSettings):
 
 def _generated_secret(var_dir: Path) -> str:
     path = var_dir / "secret.key"
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
     try:
         # O_EXCL: when two processes start together, one writes the key and both read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as out:

@@ -11,13 +11,15 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from downline.core.config import get_settings
+from downline.core.private import private_file
 
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal, -shm and -journal files the database file's own mode.
+            private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

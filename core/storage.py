@@ -18,6 +18,7 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 from downline.core.config import Settings
+from downline.core.private import private_dir, private_opener
 
 CHUNK = 1024 * 1024
 
@@ -39,9 +40,9 @@ class LocalStorage:
     def put(self, key: str, source: BinaryIO) -> int:
         """Store the stream under `key`; returns the byte count."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-        with open(partial, "wb") as out:
+        with open(partial, "wb", opener=private_opener) as out:
             shutil.copyfileobj(source, out, CHUNK)
         os.replace(partial, path)
         return path.stat().st_size

@@ -8,7 +8,8 @@ provide(PARSER)` or `downline_export_types = provide(MY_TYPE)`. Hooks come from
 tables, names, records) from `downline.core.carriers.kit`; the export kit (cells and the type
 builder, the client columns, scoped rows, the list filters as parameters and the list queries
 themselves, the tables in `models`) from `downline.core.exports`; `get_settings` for a plugin that
-needs downline's settings (the email plugin). The built-in plugins use nothing else.
+needs downline's settings and `private_dir` for one that writes files (the email plugin). The
+built-in plugins use nothing else.
 """
 
 from downline.core import models
@@ -44,6 +45,7 @@ from downline.core.exports.types import (
     ExportType,
 )
 from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec, provide
+from downline.core.private import private_dir
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
 from downline.core.production.queries import ProductionFilter, policies_query
 from downline.core.production.vocabulary import (
@@ -79,6 +81,7 @@ __all__ = [
     "models",
     "ordered",
     "policies_query",
+    "private_dir",
     "production_filter",
     "with_agent",
     "writing_agency",

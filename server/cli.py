@@ -8,6 +8,7 @@ import typer
 from downline.core import db
 from downline.core import migrate as migrations
 from downline.core.config import get_settings
+from downline.core.private import restrict_umask
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="downline: the agency back office."
@@ -238,6 +239,9 @@ def ingest(
 
 
 def main() -> None:
+    # Every process downline starts (serve, worker, the commands) creates files for its user only,
+    # beyond the explicit modes: whatever a library writes under DOWNLINE_VAR_DIR holds client data.
+    restrict_umask()
     app(prog_name="downline")
 
 

@@ -28,6 +28,7 @@ from downline.core.exports.csvsafe import cell
 from downline.core.exports.params import validate
 from downline.core.exports.types import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
+from downline.core.private import private_dir
 from downline.core.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def _write(session, export, export_type, query, progress):
     """The export's CSV in a temp file: (rows, bytes, sha256, path)."""
     columns = export_type.columns
     tmp_dir = get_settings().var_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(tmp_dir)
     for leftover in tmp_dir.glob(f"{export.id}-*.csv"):  # an earlier attempt's, killed mid-file
         leftover.unlink(missing_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from downline.plugins import get_settings, hookimpl
+from downline.plugins import get_settings, hookimpl, private_dir
 
 SMTP_TIMEOUT = 10.0  # seconds, per socket operation
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
@@ -156,7 +156,7 @@ def send(message: EmailMessage, target: SmtpTarget, sender: str, recipient: str)
 
 def write_outbox(message: EmailMessage, outbox: Path, export: Any) -> Path:
     """Write the message as `<outbox>/<timestamp>-<export id>.eml`, atomically."""
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_dir(outbox)  # mkstemp makes the message itself 0600
     stamp = (_utc(getattr(export, "finished_at", None)) or _now()).strftime("%Y%m%dT%H%M%SZ")
     path = outbox / f"{stamp}-{export.id}.eml"
     data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))

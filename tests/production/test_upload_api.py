@@ -61,6 +61,27 @@ def test_a_wrong_file_fails_with_a_message_and_changes_nothing(api, production_b
     )
 
 
+def test_report_errors_name_a_bad_birth_date_column_without_repeating_the_date(
+    api, production_book, tmp_path
+):
+    # The errors are shown to every admin above the uploader: a birth date in them would leave
+    # the system unmasked.
+    lines = (SAMPLES / "uhc-2026-11-24.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("02/19/1945", "1945-02-19")  # line 2: not MM/DD/YYYY
+    lines[2] = lines[2].replace("10/27/1943", "10/27/2043")  # line 3: born after the as-of date
+    path = tmp_path / "uhc-2026-11-24.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    payload = upload(api, "admin@top.test", path, asOf="2026-11-24")
+    done = wait_done(api, "admin@top.test", payload["data"]["uploadCarrierReport"]["id"])
+
+    assert done["errors"][:2] == [
+        {"line": 2, "message": "line 2: Member DOB is not a date (MM/DD/YYYY)"},
+        {"line": 3, "message": "line 3: Member DOB is after the as-of date 2026-11-24"},
+    ]
+    assert "1945" not in json.dumps(done) and "2043" not in json.dumps(done)
+
+
 def test_an_unknown_carrier_is_bad_user_input(api, production_book):
     payload = upload(api, "admin@top.test", SAMPLES / "humana-2026-11-24.csv", carrier="acme")
     assert payload["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "carrier"}

@@ -18,6 +18,7 @@ from downline.core.carriers.kit.dates import (
 from downline.core.carriers.kit.headers import (
     DATE_FIELDS,
     FIELDS,
+    MASKED_FIELDS,
     TEXT_FIELDS,
     HeaderMap,
     HeaderSpec,
@@ -26,6 +27,7 @@ from downline.core.carriers.kit.headers import (
 from downline.core.carriers.kit.names import split_first_last, split_last_first
 from downline.core.carriers.kit.records import (
     RecordRules,
+    cited,
     clean_npn,
     join_plan_id,
     product_table,
@@ -47,6 +49,7 @@ __all__ = [
     "EXCEL_DATE_CELL",
     "EXCEL_SERIAL",
     "FIELDS",
+    "MASKED_FIELDS",
     "TEXT_FIELDS",
     "CarrierFormat",
     "DateKind",
@@ -63,6 +66,7 @@ __all__ = [
     "carrier_parser",
     "cell_text",
     "century_year",
+    "cited",
     "clean_npn",
     "column_table",
     "date_kind",

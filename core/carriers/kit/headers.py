@@ -17,6 +17,10 @@ TEXT_FIELDS = (
 )  # fmt: skip
 DATE_FIELDS = ("dob", "submitted_date", "effective_date", "term_date")
 FIELDS = frozenset(TEXT_FIELDS + DATE_FIELDS)
+# The fields masked everywhere else (a date of birth, a member or Medicare id): a rejected row names
+# their column and what is wrong, never the cell's text, since its message is shown to every admin
+# above the uploader and stored with the report (production.md).
+MASKED_FIELDS = frozenset({"dob", "member_id"})
 # Required where the carrier's map has them (a status column only where the format has one).
 REQUIRED = ("carrier_policy_id", "agent_npn", "effective_date", "status")
 ALWAYS_REQUIRED = ("carrier_policy_id", "agent_npn", "effective_date")

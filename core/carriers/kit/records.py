@@ -9,7 +9,7 @@ from datetime import date
 
 from downline.core.carriers.kit.cells import cell_text, word_key
 from downline.core.carriers.kit.dates import DateKind
-from downline.core.carriers.kit.headers import DATE_FIELDS
+from downline.core.carriers.kit.headers import DATE_FIELDS, MASKED_FIELDS
 from downline.core.carriers.kit.names import split_first_last, split_last_first
 from downline.core.carriers.kit.statuses import StatusTable
 from downline.core.production.vocabulary import PolicyRecord, ProductType, RowError
@@ -54,6 +54,14 @@ class RecordRules:
 
 class _Rejected(Exception):
     pass
+
+
+def cited(name: str, labels: Mapping[str, str], value: object) -> str:
+    """A cell as a rejection names it: the carrier's column and the text found in it
+    (`Eff Date '13/45/2026'`), or the column alone for a masked field (`Member DOB`)."""
+    if name in MASKED_FIELDS:
+        return labels[name]
+    return f"{labels[name]} '{cell_text(value)}'"
 
 
 def to_record(
@@ -117,7 +125,7 @@ def _identity(text: Mapping[str, str], labels: Mapping[str, str]) -> tuple[str, 
     if npn is None:
         if not raw_npn:
             raise _Rejected(f"{labels['agent_npn']} is empty: an NPN is required")
-        raise _Rejected(f"{labels['agent_npn']} '{raw_npn}' is not an NPN (1-10 digits)")
+        raise _Rejected(f"{cited('agent_npn', labels, raw_npn)} is not an NPN (1-10 digits)")
     return policy_id, npn
 
 
@@ -140,16 +148,14 @@ def _date(
         try:
             parsed = rules.dates.parse(value, birth_as_of=birth_as_of)
         except (ValueError, OverflowError):
-            shown = cell_text(value)
             raise _Rejected(
-                f"{labels[name]} '{shown}' is not a date ({rules.dates.label})"
+                f"{cited(name, labels, value)} is not a date ({rules.dates.label})"
             ) from None
         if len(rules.parsed_dates) >= DATE_CACHE:
             rules.parsed_dates.clear()
         rules.parsed_dates[key] = parsed
     if birth_as_of is not None and parsed > as_of:
-        shown = cell_text(value)
-        raise _Rejected(f"{labels[name]} '{shown}' is after the as-of date {as_of.isoformat()}")
+        raise _Rejected(f"{cited(name, labels, value)} is after the as-of date {as_of.isoformat()}")
     return parsed
 
 
