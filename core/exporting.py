@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, export_copy, jobs, links, plugins, roster, scope
+from downline.core import audit, db, export_access, export_copy, jobs, links, plugins, roster, scope
 from downline.core.config import get_settings
 from downline.core.csvsafe import cell
 from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
@@ -69,6 +69,7 @@ def request_export(
         scope=scope_of(principal).value,
         params=checked,
         requester_email=principal.email,
+        **export_access.place_of(principal),
     )
     session.add(export)
     audit.record(session, "export_requested", "ok", actor=principal, export_id=export.id)
@@ -172,8 +173,16 @@ def run_export(
 def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal, ExportType]:
     with db.session() as session:
         principal = load_principal(session, export.requester_email)
+        # Built for where the requester stands now, the file would hold another agent's or
+        # agency's book than the one asked for, under an export that belongs to the old place.
+        moved = principal is not None and not export_access.visible(session, principal, export.id)
     if principal is None:
         raise Forbidden("the user who requested this export no longer exists")
+    if moved:
+        raise Forbidden(
+            "your account has moved (to another agent or agency, or another role) since this "
+            "export was requested; request it again"
+        )
     if export.type not in types:
         raise BadUserInput(f"the {export.type} export is no longer installed", field="type")
     return principal, types[export.type]

@@ -4,8 +4,8 @@ Each table is asked in turn, through the same scope as its list."""
 from sqlalchemy import select
 from sqlmodel import Session
 
-from downline.core import audit, ingesting, production, roster, scope
-from downline.core.models import AuditEvent, CarrierReport, Client, Export, Lead, Policy
+from downline.core import audit, export_access, ingesting, production, roster, scope
+from downline.core.models import AuditEvent, CarrierReport, Client, Lead, Policy
 from downline.core.scope import Principal
 
 
@@ -50,8 +50,7 @@ def _report(session, principal, node_id):
 
 
 def _export(session, principal, node_id):
-    query = select(Export).where(Export.id == node_id, Export.requester_email == principal.email)
-    return session.scalars(query).first()
+    return export_access.visible(session, principal, node_id)
 
 
 def _audit_event(session, principal, node_id):

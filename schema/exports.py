@@ -7,11 +7,10 @@ from enum import Enum
 
 import anyio.to_thread
 import strawberry
-from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from downline.core import audit, exporting, links, plugins
+from downline.core import audit, export_access, exporting, links, plugins
 from downline.core import models as m
 from downline.core.config import get_settings
 from downline.core.export_plugins import ExportScope
@@ -170,16 +169,6 @@ class AuditEvent(Node):
         )
 
 
-def own_export(session, principal, export_id: str) -> m.Export | None:
-    """An export is visible only to the user who requested it."""
-    row = session.get(m.Export, export_id)
-    return row if row is not None and row.requester_email == principal.email else None
-
-
-def history(principal):
-    return select(m.Export).where(m.Export.requester_email == principal.email)
-
-
 @strawberry.input
 class RequestExportInput:
     type: str
@@ -197,12 +186,12 @@ class ExportQuery:
     async def exports(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Export]:
-        query = history(info.context.principal)
+        query = export_access.visible_to(info.context.principal)
         return await list_connection(query, HISTORY_ORDER, Export.from_row, first, after)
 
     @strawberry.field
     async def export(self, info: Info, id: strawberry.ID) -> Export | None:
-        row = await run(own_export, info.context.principal, id)
+        row = await run(export_access.visible, info.context.principal, id)
         return Export.from_row(row) if row else None
 
     @strawberry.field(
@@ -239,6 +228,6 @@ class ExportSubscription:
     )
     async def export_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Export, None]:
         async for export in follow(
-            own_export, info.context.principal, "export", id, Export.from_row
+            export_access.visible, info.context.principal, "export", id, Export.from_row
         ):
             yield export

@@ -8,7 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from downline.core import audit, db, exporting, links
+from downline.core import audit, db, export_access, exporting, links
 from downline.core.config import get_settings
 from downline.core.models import Export
 from downline.core.scope import load_principal
@@ -44,6 +44,15 @@ def _check(export_id: str, token: str) -> tuple[Export, str]:
         export = session.get(Export, export_id)
         if principal is None or export is None or export.requester_email != email:
             raise Refused(403, "forbidden", "You may not download this export.", email)
+        if export_access.visible(session, principal, export_id) is None:
+            raise Refused(
+                403,
+                "moved",
+                "You may no longer download this export: it belongs to the agent or agency "
+                "your account stood at when you requested it, and your account has since moved "
+                "or changed role.",
+                email,
+            )
         gone = export.file_deleted_at is not None or export.storage_key is None
         if gone or not get_storage(settings).exists(export.storage_key):
             raise Refused(

@@ -199,6 +199,7 @@ def test_a_lost_message_is_sent_again_by_the_sweep(api, book, cli):
             scope="AGENT",
             params={},
             requester_email="eve@t.test",
+            requester_agent_id="a-east",
             requested_at=utcnow() - timedelta(minutes=5),
         )
         session.add(row)
