@@ -53,9 +53,11 @@ def request_export(
     type_key: str,
     params: object,
     types: dict[str, ExportType],
+    request_base_url: str | None = None,
 ) -> Export:
     """Check and record a request: the QUEUED row is committed when this returns (send the
-    message after). A refusal is audited and raised."""
+    message after). A refusal is audited and raised. `request_base_url` is the address the
+    request came to, kept for the emailed link (core/links.py)."""
     try:
         export_type = _allowed(session, principal, type_key, types)
         checked = validate(export_type, params)
@@ -69,6 +71,7 @@ def request_export(
         scope=scope_of(principal).value,
         params=checked,
         requester_email=principal.email,
+        request_base_url=request_base_url,
         **export_access.place_of(principal),
     )
     session.add(export)
@@ -165,7 +168,7 @@ def run_export(
         storage.delete(key)
         return done
     if done.status == jobs.SUCCEEDED:
-        link = links.mint(settings, done.id, done.requester_email)
+        link = links.mint(settings, done.id, done.requester_email, done.request_base_url)
         plugins.notify_export_ready(done, link, done.requester_email)
     return done
 

@@ -131,19 +131,19 @@ class Export(Node):
     def type(self) -> ExportType:
         return ExportType.of(plugins.installed_export_types()[self.type_key])
 
-    def _link(self) -> links.Link | None:
+    def _link(self, info: Info) -> links.Link | None:
         if self.status != ExportStatus.SUCCEEDED or self.file_deleted_at is not None:
             return None
-        return links.mint(get_settings(), self.id, self.requester)
+        return links.mint(get_settings(), self.id, self.requester, request_base_url(info))
 
     @strawberry.field(description="When SUCCEEDED and the file is kept: a fresh signed link.")
-    def download_url(self) -> str | None:
-        link = self._link()
+    def download_url(self, info: Info) -> str | None:
+        link = self._link(info)
         return link.url if link else None
 
     @strawberry.field
-    def link_expires_at(self) -> datetime | None:
-        link = self._link()
+    def link_expires_at(self, info: Info) -> datetime | None:
+        link = self._link(info)
         return link.expires_at if link else None
 
 
@@ -167,6 +167,14 @@ class AuditEvent(Node):
             export_id=export_id,
             outcome=row.outcome,
         )
+
+
+def request_base_url(info: Info) -> str:
+    """The address this operation's request came to, as its client saw it (scheme, host and
+    port, the Host header's), so a link in the answer leads back to the server that answered;
+    a WebSocket's ws/wss is http/https for a link."""
+    url = info.context.request.base_url
+    return str(url.replace(scheme={"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)))
 
 
 @strawberry.input
@@ -214,6 +222,7 @@ class ExportMutation:
             input.type,
             input.params,
             plugins.installed_export_types(),
+            request_base_url(info),
         )
         # A send can block on a sick broker: never on the event loop.
         await anyio.to_thread.run_sync(info.context.queue.send_export, row)
