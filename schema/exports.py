@@ -102,7 +102,7 @@ class Export(Node):
     started_at: datetime | None
     finished_at: datetime | None
     file_deleted_at: datetime | None = strawberry.field(
-        description="Set when the retention sweep deleted the file."
+        description="Set when the file was deleted: by the retention sweep, or found missing."
     )
     type_key: strawberry.Private[str]
     requester: strawberry.Private[str]
