@@ -58,8 +58,9 @@ def assert_refused_in_plain_words(response) -> None:
     assert "no longer" in response.text and "APP-" not in response.text
 
 
-def move(load_book, *users: dict) -> None:
-    report = load_book({"users": list(users)})
+def move(load_book, user: dict) -> None:
+    """Load `user` again as `downline load` does, linked where it says."""
+    report = load_book({"users": [user]})
     assert not report.rejections, report.rejections
 
 
