@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     max_upload_mb: int = 200
     job_stale_seconds: int = 300
-    public_url: str = "http://127.0.0.1:8000"
+    # Unset: links use the address the request came to (core/links.py).
+    public_url: str | None = None
     download_link_ttl: int = 3600
     export_retention_days: int = 30
     smtp_url: str | None = None

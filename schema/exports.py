@@ -7,7 +7,6 @@ from enum import Enum
 
 import anyio.to_thread
 import strawberry
-from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -15,6 +14,7 @@ from downline.core import audit, plugins
 from downline.core import models as m
 from downline.core.book.paging import Key
 from downline.core.config import get_settings
+from downline.core.exports import access as export_access
 from downline.core.exports import links
 from downline.core.exports import run as exporting
 from downline.core.exports.types import ExportScope
@@ -105,7 +105,7 @@ class Export(Node):
     started_at: datetime | None
     finished_at: datetime | None
     file_deleted_at: datetime | None = strawberry.field(
-        description="Set when the retention sweep deleted the file."
+        description="Set when the file was deleted: by the retention sweep, or found missing."
     )
     type_key: strawberry.Private[str]
     requester: strawberry.Private[str]
@@ -134,19 +134,19 @@ class Export(Node):
     def type(self) -> ExportType:
         return ExportType.of(plugins.installed_export_types()[self.type_key])
 
-    def _link(self) -> links.Link | None:
+    def _link(self, info: Info) -> links.Link | None:
         if self.status != ExportStatus.SUCCEEDED or self.file_deleted_at is not None:
             return None
-        return links.mint(get_settings(), self.id, self.requester)
+        return links.mint(get_settings(), self.id, self.requester, request_base_url(info))
 
     @strawberry.field(description="When SUCCEEDED and the file is kept: a fresh signed link.")
-    def download_url(self) -> str | None:
-        link = self._link()
+    def download_url(self, info: Info) -> str | None:
+        link = self._link(info)
         return link.url if link else None
 
     @strawberry.field
-    def link_expires_at(self) -> datetime | None:
-        link = self._link()
+    def link_expires_at(self, info: Info) -> datetime | None:
+        link = self._link(info)
         return link.expires_at if link else None
 
 
@@ -172,14 +172,12 @@ class AuditEvent(Node):
         )
 
 
-def own_export(session, principal, export_id: str) -> m.Export | None:
-    """An export is visible only to the user who requested it."""
-    row = session.get(m.Export, export_id)
-    return row if row is not None and row.requester_email == principal.email else None
-
-
-def history(principal):
-    return select(m.Export).where(m.Export.requester_email == principal.email)
+def request_base_url(info: Info) -> str:
+    """The address this operation's request came to, as its client saw it (scheme, host and
+    port, the Host header's), so a link in the answer leads back to the server that answered;
+    a WebSocket's ws/wss is http/https for a link."""
+    url = info.context.request.base_url
+    return str(url.replace(scheme={"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)))
 
 
 @strawberry.input
@@ -199,12 +197,12 @@ class ExportQuery:
     async def exports(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Export]:
-        query = history(info.context.principal)
+        query = export_access.visible_to(info.context.principal)
         return await list_connection(query, HISTORY_ORDER, Export.from_row, first, after)
 
     @strawberry.field
     async def export(self, info: Info, id: strawberry.ID) -> Export | None:
-        row = await run(own_export, info.context.principal, id)
+        row = await run(export_access.visible, info.context.principal, id)
         return Export.from_row(row) if row else None
 
     @strawberry.field(
@@ -227,6 +225,7 @@ class ExportMutation:
             input.type,
             input.params,
             plugins.installed_export_types(),
+            request_base_url(info),
         )
         # A send can block on a sick broker: never on the event loop.
         await anyio.to_thread.run_sync(info.context.queue.send_export, row)
@@ -241,6 +240,6 @@ class ExportSubscription:
     )
     async def export_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Export, None]:
         async for export in follow(
-            own_export, info.context.principal, "export", id, Export.from_row
+            export_access.visible, info.context.principal, "export", id, Export.from_row
         ):
             yield export

@@ -5,16 +5,18 @@ requester and is checked again here against who may see what now. Every answer s
 happened in plain words, and every one is audited."""
 
 from anyio import to_thread
+from sqlalchemy import update
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from downline.core import audit, db
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
+from downline.core.exports import access as export_access
 from downline.core.exports import links
 from downline.core.exports import run as exporting
-from downline.core.models import Export
-from downline.core.storage import get_storage
+from downline.core.models import Export, utcnow
+from downline.core.storage import Storage, get_storage
 
 CHUNK = 64 * 1024
 
@@ -46,8 +48,16 @@ def _check(export_id: str, token: str) -> tuple[Export, str]:
         export = session.get(Export, export_id)
         if principal is None or export is None or export.requester_email != email:
             raise Refused(403, "forbidden", "You may not download this export.", email)
-        gone = export.file_deleted_at is not None or export.storage_key is None
-        if gone or not get_storage(settings).exists(export.storage_key):
+        if export_access.visible(session, principal, export_id) is None:
+            raise Refused(
+                403,
+                "moved",
+                "You may no longer download this export: it belongs to the agent or agency "
+                "your account stood at when you requested it, and your account has since moved "
+                "or changed role.",
+                email,
+            )
+        if not _file_kept(session, get_storage(settings), export):
             raise Refused(
                 404,
                 "gone",
@@ -57,6 +67,23 @@ def _check(export_id: str, token: str) -> tuple[Export, str]:
         audit.record(session, "export_downloaded", "ok", actor=principal, export_id=export_id)
         session.commit()
     return export, email
+
+
+def _file_kept(session, storage: Storage, export: Export) -> bool:
+    """Whether the export's file is still stored. A file found missing (deleted by hand, or lost
+    by the store) is recorded as deleted, as the sweep records it, so the history stops offering
+    a link that can only answer 404."""
+    if export.file_deleted_at is not None or export.storage_key is None:
+        return False
+    if storage.exists(export.storage_key):
+        return True
+    session.execute(
+        update(Export)
+        .where(Export.id == export.id, Export.file_deleted_at.is_(None))
+        .values(file_deleted_at=utcnow())
+    )
+    session.commit()
+    return False
 
 
 def _refusal(export_id: str, refused: Refused) -> None:

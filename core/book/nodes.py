@@ -8,7 +8,8 @@ from downline.core import audit
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal
 from downline.core.carriers import run as ingesting
-from downline.core.models import AuditEvent, CarrierReport, Client, Export, Lead, Policy
+from downline.core.exports import access as export_access
+from downline.core.models import AuditEvent, CarrierReport, Client, Lead, Policy
 from downline.core.production import queries as production
 
 
@@ -53,8 +54,7 @@ def _report(session, principal, node_id):
 
 
 def _export(session, principal, node_id):
-    query = select(Export).where(Export.id == node_id, Export.requester_email == principal.email)
-    return session.scalars(query).first()
+    return export_access.visible(session, principal, node_id)
 
 
 def _audit_event(session, principal, node_id):

@@ -1,6 +1,10 @@
 """Signed, expiring download links (DESIGN.md): the token names the export and its requester,
 is signed with downline's secret, and expires after DOWNLOAD_LINK_TTL seconds. It is checked
-against the requester's scope again whenever it is used (server/downloads.py)."""
+against the requester's scope again whenever it is used (server/downloads.py).
+
+A link's address is DOWNLINE_PUBLIC_URL when set. Unset, it is the address the request came to,
+as its client saw it: an API answer's own request, or, for the emailed link, the request that
+asked for the export (kept on the export), so the link reaches the server that was reached."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +15,9 @@ from downline.core.config import Settings
 from downline.core.models import utcnow
 
 SALT = "downline.export-download"
+# `downline serve`'s default address: the base of a link when neither DOWNLINE_PUBLIC_URL nor a
+# request's address is known (an export requested by `downline export`, or before one was kept).
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class LinkExpired(Exception):
@@ -34,9 +41,17 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
 
 
-def mint(settings: Settings, export_id: str, email: str) -> Link:
+def _base_url(settings: Settings, request_base_url: str | None) -> str:
+    """Where links point: DOWNLINE_PUBLIC_URL wins; else the address the request came to."""
+    return (settings.public_url or request_base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+def mint(
+    settings: Settings, export_id: str, email: str, request_base_url: str | None = None
+) -> Link:
     token = _serializer(settings).dumps({"export": export_id, "user": email})
-    url = f"{settings.public_url.rstrip('/')}/exports/{export_id}/download?token={token}"
+    base = _base_url(settings, request_base_url)
+    url = f"{base}/exports/{export_id}/download?token={token}"
     return Link(url, utcnow() + timedelta(seconds=settings.download_link_ttl))
 
 

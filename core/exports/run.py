@@ -22,6 +22,7 @@ from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
+from downline.core.exports import access as export_access
 from downline.core.exports import copy as export_copy
 from downline.core.exports import links
 from downline.core.exports.csvsafe import cell
@@ -58,9 +59,11 @@ def request_export(
     type_key: str,
     params: object,
     types: dict[str, ExportType],
+    request_base_url: str | None = None,
 ) -> Export:
     """Check and record a request: the QUEUED row is committed when this returns (send the
-    message after). A refusal is audited and raised."""
+    message after). A refusal is audited and raised. `request_base_url` is the address the
+    request came to, kept for the emailed link (core/links.py)."""
     try:
         export_type = _allowed(session, principal, type_key, types)
         checked = validate(export_type, params)
@@ -74,6 +77,8 @@ def request_export(
         scope=scope_of(principal).value,
         params=checked,
         requester_email=principal.email,
+        request_base_url=request_base_url,
+        **export_access.place_of(principal),
     )
     session.add(export)
     audit.record(session, "export_requested", "ok", actor=principal, export_id=export.id)
@@ -171,7 +176,7 @@ def run_export(
         storage.delete(key)
         return done
     if done.status == jobs.SUCCEEDED:
-        link = links.mint(settings, done.id, done.requester_email)
+        link = links.mint(settings, done.id, done.requester_email, done.request_base_url)
         notify(done, link, done.requester_email)
     return done
 
@@ -179,8 +184,16 @@ def run_export(
 def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal, ExportType]:
     with db.session() as session:
         principal = load_principal(session, export.requester_email)
+        # Built for where the requester stands now, the file would hold another agent's or
+        # agency's book than the one asked for, under an export that belongs to the old place.
+        moved = principal is not None and not export_access.visible(session, principal, export.id)
     if principal is None:
         raise Forbidden("the user who requested this export no longer exists")
+    if moved:
+        raise Forbidden(
+            "your account has moved (to another agent or agency, or another role) since this "
+            "export was requested; request it again"
+        )
     if export.type not in types:
         raise BadUserInput(f"the {export.type} export is no longer installed", field="type")
     return principal, types[export.type]

@@ -19,6 +19,13 @@ class Export(SQLModel, table=True):
     scope: str  # AGENT | AGENCY
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     requester_email: str
+    # Where the requester stood when asking: its agent (agent users) or its agency (admins). The
+    # export is the requester's only while it still stands there (core/export_access.py).
+    requester_agent_id: str | None = None
+    requester_agency_id: str | None = None
+    # The address the request came to (scheme, host, port), for the emailed link when
+    # DOWNLINE_PUBLIC_URL is unset; None when it came from no address (the CLI).
+    request_base_url: str | None = None
     status: str = Field(default="QUEUED", index=True)
     rows_written: int = 0
     rows_total: int | None = None

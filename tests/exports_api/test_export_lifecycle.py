@@ -48,7 +48,7 @@ def test_request_build_and_download(api, book):
     )
     done = wait_done(api, "eve@t.test", queued["id"])
     assert done["status"] == "SUCCEEDED" and done["rowCount"] == 3 and done["rowsTotal"] == 3
-    assert done["downloadUrl"].startswith("http://127.0.0.1:8000/exports/")
+    assert done["downloadUrl"].startswith("http://testserver/exports/")  # the address asked
     response = download(api, done["downloadUrl"])
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -190,6 +190,32 @@ def test_sweep_deletes_files_past_retention_and_says_so(api, book, cli):
     assert response.status_code == 404 and "no longer kept" in response.text
 
 
+def test_a_file_deleted_outside_the_sweep_is_404_once_and_then_no_longer_offered(api, book):
+    from downline.core.config import get_settings
+
+    export_id = request(api, "eve@t.test", "clients")["id"]
+    url = wait_done(api, "eve@t.test", export_id)["downloadUrl"]
+    for stored in (get_settings().var_dir / "files" / "exports" / export_id).iterdir():
+        stored.unlink()  # by hand, or lost by the store
+    response = download(api, url)
+    assert response.status_code == 404 and "no longer kept" in response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    after = api.gql(EXPORT, {"id": export_id}, as_="eve@t.test")["export"]
+    assert after["fileDeletedAt"] is not None and after["downloadUrl"] is None
+    history = api.gql(
+        "{ exports { edges { node { id downloadUrl linkExpiresAt fileDeletedAt } } } }",
+        as_="eve@t.test",
+    )["exports"]["edges"]
+    assert [e["node"] for e in history] == [
+        {
+            "id": export_id,
+            "downloadUrl": None,
+            "linkExpiresAt": None,
+            "fileDeletedAt": after["fileDeletedAt"],
+        }
+    ]
+
+
 def test_a_lost_message_is_sent_again_by_the_sweep(api, book, cli):
     from downline.core.models import Export as Row
 
@@ -199,6 +225,7 @@ def test_a_lost_message_is_sent_again_by_the_sweep(api, book, cli):
             scope="AGENT",
             params={},
             requester_email="eve@t.test",
+            requester_agent_id="a-east",
             requested_at=utcnow() - timedelta(minutes=5),
         )
         session.add(row)
