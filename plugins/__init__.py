@@ -14,9 +14,10 @@ built-in plugins use nothing else.
 
 from downline.core import models
 from downline.core.book.clients import ORDER as CLIENT_ORDER
-from downline.core.book.clients import ClientFilter, clients_query
+from downline.core.book.clients import clients_query
+from downline.core.book.filters import ClientFilter, LeadFilter
 from downline.core.book.leads import ORDER as LEAD_ORDER
-from downline.core.book.leads import LeadFilter, leads_query
+from downline.core.book.leads import leads_query
 from downline.core.carriers.kit import *  # noqa: F403 - the kit is public API, re-exported whole
 from downline.core.carriers.kit import __all__ as _kit
 from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, FileRejected
@@ -46,8 +47,9 @@ from downline.core.exports.types import (
 )
 from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec, provide
 from downline.core.private import private_dir
+from downline.core.production.filters import ProductionFilter
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
-from downline.core.production.queries import ProductionFilter, policies_query
+from downline.core.production.queries import policies_query
 from downline.core.production.vocabulary import (
     PolicyRecord,
     PolicyStatus,

@@ -1,24 +1,19 @@
-"""Clients and leads: their types, their filter inputs, the mapping to core's filters, and the
+"""Clients and leads: their types, their filter inputs (derived from core's filters), and the
 `clients` and `leads` lists of the Query root."""
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from downline.core import models
-from downline.core.book import clients, leads
-from downline.core.book.clients import ClientFilter
-from downline.core.book.leads import LeadFilter
+from downline.core.book import clients, filters, leads
+from downline.core.book.filters import ClientFilter, LeadFilter
+from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agent, agents_read_with, load_agent
 from downline.schema.relay import Connection, Node, list_connection
 
-
-@strawberry.enum
-class Exchange(Enum):
-    ON_EX = "on_ex"
-    OFF_EX = "off_ex"
+Exchange = strawberry.enum(filters.Exchange, name="Exchange")
 
 
 @strawberry.type
@@ -123,58 +118,8 @@ class Lead(Node):
         return load_agent(info, self.agent_id)
 
 
-@strawberry.input(name="ClientFilter")
-class ClientFilterInput:
-    agent_ids: list[strawberry.ID] | None = None
-    agency_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="The whole downline of each."
-    )
-    submitted_from: date | None = None
-    submitted_to: date | None = None
-    include_unsubmitted: bool | None = False
-    include_archived: bool | None = False
-    include_three_way_call_resolved: bool | None = strawberry.field(
-        default=False, description="Resolved on a 3-way call after an Invalid Action error."
-    )
-    exchange: Exchange | None = None
-    states: list[str] | None = None
-    search: str | None = strawberry.field(
-        default=None, description="Name, email, phone, application id."
-    )
-
-    def to_core(self) -> ClientFilter:
-        return ClientFilter(
-            agent_ids=self.agent_ids,
-            agency_ids=self.agency_ids,
-            submitted_from=self.submitted_from,
-            submitted_to=self.submitted_to,
-            include_unsubmitted=bool(self.include_unsubmitted),
-            include_archived=bool(self.include_archived),
-            include_three_way_call_resolved=bool(self.include_three_way_call_resolved),
-            exchange=self.exchange.value if self.exchange else None,
-            states=self.states,
-            search=self.search,
-        )
-
-
-@strawberry.input(name="LeadFilter")
-class LeadFilterInput:
-    agent_ids: list[strawberry.ID] | None = None
-    agency_ids: list[strawberry.ID] | None = None
-    statuses: list[str] | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    search: str | None = None
-
-    def to_core(self) -> LeadFilter:
-        return LeadFilter(
-            agent_ids=self.agent_ids,
-            agency_ids=self.agency_ids,
-            statuses=self.statuses,
-            created_from=self.created_from,
-            created_to=self.created_to,
-            search=self.search,
-        )
+ClientFilterInput = filter_input(ClientFilter)
+LeadFilterInput = filter_input(LeadFilter)
 
 
 @strawberry.type

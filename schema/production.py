@@ -8,8 +8,10 @@ from strawberry.types import Info
 
 from downline.core import models
 from downline.core.production import queries as production
+from downline.core.production.filters import ProductionFilter
 from downline.core.production.vocabulary import PolicyStatus, ProductType, TermReason
 from downline.schema.context import run
+from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agency, Agent
 from downline.schema.relay import Connection, Node, list_connection
 
@@ -87,32 +89,7 @@ class Policy(Node):
         return Agent.from_row(row) if row else None
 
 
-@strawberry.input(name="ProductionFilter")
-class ProductionFilterInput:
-    agent_ids: list[strawberry.ID] | None = None
-    agency_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="The whole downline of each."
-    )
-    carriers: list[str] | None = None
-    product_types: list[ProductTypeEnum] | None = None
-    statuses: list[PolicyStatusEnum] | None = None
-    states: list[str] | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
-
-    def to_core(self) -> production.ProductionFilter:
-        return production.ProductionFilter(
-            agent_ids=self.agent_ids,
-            agency_ids=self.agency_ids,
-            carriers=self.carriers,
-            product_types=[p.value for p in self.product_types]
-            if self.product_types
-            else self.product_types,
-            statuses=[s.value for s in self.statuses] if self.statuses else self.statuses,
-            states=self.states,
-            effective_from=self.effective_from,
-            effective_to=self.effective_to,
-        )
+ProductionFilterInput = filter_input(ProductionFilter)
 
 
 @strawberry.type(description="One group of productionSummary. A dimension not grouped by is null.")

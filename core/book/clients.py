@@ -1,32 +1,18 @@
-"""The Clients list: its filter, its order, and the scoped query behind both the list and its
-exports ("export what the list shows": the same function builds both)."""
+"""The Clients list: its order, and the scoped query behind both the list and its exports
+("export what the list shows": the same function builds both) for its filter (filters.py)."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
 
 from downline.core.book import scope
+from downline.core.book.filters import ClientFilter
 from downline.core.book.listing import search_condition, within_days
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.models import Client
 
 ORDER = (Key(Client.submitted_at, descending=True, nullable=True, kind=datetime), Key(Client.id))
-
-
-@dataclass(frozen=True)
-class ClientFilter:
-    agent_ids: list[str] | None = None
-    agency_ids: list[str] | None = None  # the whole downline of each
-    submitted_from: date | None = None
-    submitted_to: date | None = None
-    include_unsubmitted: bool = False
-    include_archived: bool = False
-    include_three_way_call_resolved: bool = False
-    exchange: str | None = None  # on_ex | off_ex
-    states: list[str] | None = None
-    search: str | None = None
 
 
 def clients_query(principal: Principal, f: ClientFilter) -> Select:

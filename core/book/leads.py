@@ -1,27 +1,18 @@
-"""The Leads list: its filter, its order and its scoped query (shared with the leads export)."""
+"""The Leads list: its order and its scoped query (shared with the leads export) for its filter
+(filters.py)."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, select
 
 from downline.core.book import scope
+from downline.core.book.filters import LeadFilter
 from downline.core.book.listing import search_condition, within_days
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.models import Lead
 
 ORDER = (Key(Lead.created_at, descending=True, kind=datetime), Key(Lead.id))
-
-
-@dataclass(frozen=True)
-class LeadFilter:
-    agent_ids: list[str] | None = None
-    agency_ids: list[str] | None = None
-    statuses: list[str] | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    search: str | None = None
 
 
 def leads_query(principal: Principal, f: LeadFilter) -> Select:

@@ -6,105 +6,58 @@ calls the list's own query function, so its rows are the list's rows, in the lis
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
-from downline.core.book.clients import ClientFilter
-from downline.core.book.leads import LeadFilter
+from downline.core.book.filters import ClientFilter, FilterField, LeadFilter, fields
 from downline.core.book.paging import Key
+from downline.core.exports import paramtypes
 from downline.core.exports.types import ExportColumn, ExportParameter
 from downline.core.models import Agency, Agent
-from downline.core.production.queries import ProductionFilter
+from downline.core.production.filters import ProductionFilter
+
+F = TypeVar("F")
 
 
-def _p(name: str, type_: str, description: str, default: Any = None) -> ExportParameter:
-    return ExportParameter(name, type_, False, default, description)
+def parameters(declaration: type) -> tuple[ExportParameter, ...]:
+    """A list filter's declared fields as export parameters: named, typed and defaulted as in
+    the API, described by their meaning."""
+    return tuple(_parameter(f) for f in fields(declaration))
 
 
-CLIENT_FILTER = (
-    _p("agentIds", "[ID!]", "Only these agents' clients."),
-    _p("agencyIds", "[ID!]", "Only the clients of these agencies' whole downline."),
-    _p("submittedFrom", "Date", "Last submitted on or after this day (UTC)."),
-    _p("submittedTo", "Date", "Last submitted on or before this day (UTC)."),
-    _p("includeUnsubmitted", "Boolean", "Also applications never submitted from here.", False),
-    _p("includeArchived", "Boolean", "Also archived clients.", False),
-    _p(
-        "includeThreeWayCallResolved",
-        "Boolean",
-        "Also enrollments finished on a 3-way call after an Invalid Action error.",
-        False,
-    ),
-    _p("exchange", "Exchange", "ON_EX or OFF_EX."),
-    _p("states", "[String!]", "Two-letter states."),
-    _p("search", "String", "Name, email, phone or application id contains this."),
-)
-
-LEAD_FILTER = (
-    _p("agentIds", "[ID!]", "Only these agents' leads."),
-    _p("agencyIds", "[ID!]", "Only the leads of these agencies' whole downline."),
-    _p("statuses", "[String!]", "new, contacted, quoted, converted, lost."),
-    _p("createdFrom", "Date", "Created on or after this day (UTC)."),
-    _p("createdTo", "Date", "Created on or before this day (UTC)."),
-    _p("search", "String", "Name, email or phone contains this."),
-)
-
-PRODUCTION_FILTER = (
-    _p("agentIds", "[ID!]", "Only these agents' policies."),
-    _p("agencyIds", "[ID!]", "Only the policies of these agencies' whole downline."),
-    _p("carriers", "[String!]", "Carrier keys, e.g. humana."),
-    _p("productTypes", "[ProductType!]", "MAPD, MA, PDP, ..."),
-    _p("statuses", "[PolicyStatus!]", "APPROVED, ACTIVE, ..."),
-    _p("states", "[String!]", "Two-letter states."),
-    _p("effectiveFrom", "Date", "Effective on or after this day."),
-    _p("effectiveTo", "Date", "Effective on or before this day."),
-)
+def _parameter(f: FilterField) -> ExportParameter:
+    kind = paramtypes.of(f.type)
+    default = None if f.default is None else kind.write(f.default)
+    return ExportParameter(f.api_name, kind.spelling, False, default, f.meaning)
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def from_params(declaration: type[F], params: Mapping[str, Any]) -> F:
+    """The list filter that validated export params describe; a param left out or null takes
+    the field's declared default, as in the API."""
+    values = {}
+    for f in fields(declaration):
+        value = params.get(f.api_name)
+        values[f.name] = f.default if value is None else paramtypes.of(f.type).read(value)
+    return declaration(**values)
+
+
+CLIENT_FILTER = parameters(ClientFilter)
+LEAD_FILTER = parameters(LeadFilter)
+PRODUCTION_FILTER = parameters(ProductionFilter)
 
 
 def client_filter(params: Mapping[str, Any]) -> ClientFilter:
-    exchange = params.get("exchange")
-    return ClientFilter(
-        agent_ids=params.get("agentIds"),
-        agency_ids=params.get("agencyIds"),
-        submitted_from=_day(params.get("submittedFrom")),
-        submitted_to=_day(params.get("submittedTo")),
-        include_unsubmitted=bool(params.get("includeUnsubmitted")),
-        include_archived=bool(params.get("includeArchived")),
-        include_three_way_call_resolved=bool(params.get("includeThreeWayCallResolved")),
-        exchange=exchange.lower() if exchange else None,
-        states=params.get("states"),
-        search=params.get("search"),
-    )
+    return from_params(ClientFilter, params)
 
 
 def lead_filter(params: Mapping[str, Any]) -> LeadFilter:
-    return LeadFilter(
-        agent_ids=params.get("agentIds"),
-        agency_ids=params.get("agencyIds"),
-        statuses=params.get("statuses"),
-        created_from=_day(params.get("createdFrom")),
-        created_to=_day(params.get("createdTo")),
-        search=params.get("search"),
-    )
+    return from_params(LeadFilter, params)
 
 
 def production_filter(params: Mapping[str, Any]) -> ProductionFilter:
-    return ProductionFilter(
-        agent_ids=params.get("agentIds"),
-        agency_ids=params.get("agencyIds"),
-        carriers=params.get("carriers"),
-        product_types=params.get("productTypes"),
-        statuses=params.get("statuses"),
-        states=params.get("states"),
-        effective_from=_day(params.get("effectiveFrom")),
-        effective_to=_day(params.get("effectiveTo")),
-    )
+    return from_params(ProductionFilter, params)
 
 
 # The writing agent (and its agency) joined under aliases, so the scope's own subqueries over

@@ -18,23 +18,11 @@ from sqlalchemy import Select
 from sqlmodel import Session
 
 from downline.core.book.scope import Principal
+from downline.core.exports.paramtypes import named
 
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 PII_KINDS = (None, "ssn", "dob", "income")
 CELL_KINDS = ("text", "number", "date", "datetime", "money", "bool")
-# GraphQL spellings a parameter may have, and what each accepts (core/export_params.py).
-PARAMETER_TYPES = (
-    "String",
-    "Int",
-    "Boolean",
-    "Date",
-    "ID",
-    "Exchange",
-    "[ID!]",
-    "[String!]",
-    "[ProductType!]",
-    "[PolicyStatus!]",
-)
 
 
 class ExportScope(enum.StrEnum):
@@ -100,7 +88,7 @@ def check_export_type(export_type: object) -> ExportType:
         if column.pii not in PII_KINDS or column.kind not in CELL_KINDS:
             raise ValueError(f"export {key!r}, column {column.name!r}: bad pii or kind")
     for parameter in export_type.parameters:
-        if parameter.type not in PARAMETER_TYPES:
+        if named(parameter.type) is None:
             raise ValueError(f"export {key!r}, parameter {parameter.name!r}: bad type")
     if not callable(export_type.query):
         raise TypeError(f"export {key!r}: query must be callable")

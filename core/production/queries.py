@@ -3,8 +3,7 @@ same scoped query. A policy is visible by the scope of the agent its NPN matches
 read time, so a moved agent's production moves with it); a policy whose NPN matches no agent is
 visible to the admins of the agency that owns the row and above (production.md)."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Date, Select, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -17,6 +16,7 @@ from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.models import Agent, Policy
+from downline.core.production.filters import ProductionFilter
 
 ORDER = (Key(Policy.updated_at, descending=True, kind=datetime), Key(Policy.id))
 
@@ -26,18 +26,6 @@ GUIDANCE = {
     "PLAN_CHANGE": "Was the plan change intended? If not, reach out to the member.",
     "PLAN_EXIT": "Reach out to the member and review new plans.",
 }
-
-
-@dataclass(frozen=True)
-class ProductionFilter:
-    agent_ids: list[str] | None = None
-    agency_ids: list[str] | None = None  # the whole downline of each
-    carriers: list[str] | None = None
-    product_types: list[str] | None = None
-    statuses: list[str] | None = None
-    states: list[str] | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
 
 
 # Each policy is joined to the agent its NPN matches (an NPN is unique among agents), under an
