@@ -15,10 +15,10 @@ import pytest
 from downline.core import db, migrate
 from downline.core.loading import load_directory
 from tests.conftest import BOOK, SAMPLES, Api
-from tests.exports_api.test_export_lifecycle import request
-from tests.exports_api.test_export_lifecycle import wait_done as export_done
-from tests.production.test_upload_api import upload
-from tests.production.test_upload_api import wait_done as report_done
+from tests.core.carriers.test_upload_api import upload
+from tests.core.carriers.test_upload_api import wait_done as report_done
+from tests.core.exports.test_export_lifecycle import request
+from tests.core.exports.test_export_lifecycle import wait_done as export_done
 
 
 @pytest.fixture

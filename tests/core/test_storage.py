@@ -11,7 +11,6 @@ import socket
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,8 +19,8 @@ from sqlalchemy import select
 from downline.core import db
 from downline.core.config import Settings, get_settings
 from downline.core.storage import LocalStorage, S3Storage, StorageError, get_storage
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 PREFIX = "downline"
 
 

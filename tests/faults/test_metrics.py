@@ -3,12 +3,12 @@
 process), and the depth of the deployment's queue (read from the broker)."""
 
 import time
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
+from tests.conftest import SAMPLES
+
 REQUEST = "mutation($type: String!) { requestExport(input: {type: $type}) { id } }"
 EXPORT = "query($id: ID!) { export(id: $id) { status } }"
 

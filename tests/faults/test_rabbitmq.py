@@ -4,10 +4,11 @@ which opens a real connection to RabbitMQ each time, so a RabbitMQ that goes awa
 (through a proxy the test switches off: the machine's RabbitMQ is never stopped)."""
 
 import time
-from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import SAMPLES
 
 pytestmark = [
     pytest.mark.redis,
@@ -15,8 +16,6 @@ pytestmark = [
         "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
     ),
 ]
-
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 
 
 def test_a_worker_on_rabbitmq_runs_a_report_then_exports_its_production(

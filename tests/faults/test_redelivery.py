@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from downline.core import db
 from downline.core.models import CarrierReport, Export
+from tests.conftest import SAMPLES
 
 pytestmark = [
     pytest.mark.redis,
@@ -17,8 +18,6 @@ pytestmark = [
         "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
     ),
 ]
-
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 
 
 def row(model, job_id: str):

@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from downline.core import db
 from downline.core.models import CarrierReport, Export
+from tests.conftest import SAMPLES
 
 # The server runs in a thread of this process: when an export it runs finishes, its email
 # (stdlib email.generator: a multipart boundary) draws from the global `random`, which Hypothesis,
@@ -346,12 +347,12 @@ UPLOAD = (
 )
 
 
-SAMPLES = sorted((Path(__file__).parents[1] / "fixtures" / "carriers").glob("*-2026-11-24.*"))
+SAMPLE_FILES = sorted(SAMPLES.glob("*-2026-11-24.*"))
 
 
 def report_bytes() -> st.SearchStrategy[bytes]:
     """Random bytes, or a real sample cut short at any point or with a run of bytes replaced."""
-    sample = st.sampled_from(SAMPLES).map(Path.read_bytes)
+    sample = st.sampled_from(SAMPLE_FILES).map(Path.read_bytes)
 
     @st.composite
     def damaged(draw) -> bytes:

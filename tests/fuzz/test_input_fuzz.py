@@ -30,10 +30,11 @@ from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
 from downline.core import db
+from tests.conftest import SAMPLES
 
-SAMPLES = sorted((Path(__file__).parents[1] / "fixtures" / "carriers").glob("*-2026-11-24.*"))
-HUMANA = next(p for p in SAMPLES if p.name.startswith("humana-"))
-ANTHEM = next(p for p in SAMPLES if p.name.startswith("anthem-"))
+SAMPLE_FILES = sorted(SAMPLES.glob("*-2026-11-24.*"))
+HUMANA = next(p for p in SAMPLE_FILES if p.name.startswith("humana-"))
+ANTHEM = next(p for p in SAMPLE_FILES if p.name.startswith("anthem-"))
 AS_OF = "2026-11-24"
 MB = 1024 * 1024
 
@@ -336,7 +337,7 @@ def test_lines_of_several_megabytes_are_rejected_by_line_and_lose_nothing(
 
 # ==== downline ingest =============================================================================
 
-TEXT_SAMPLES = [p for p in SAMPLES if p.suffix != ".xlsx"]
+TEXT_SAMPLES = [p for p in SAMPLE_FILES if p.suffix != ".xlsx"]
 
 
 def policies() -> dict[str, dict]:
@@ -389,8 +390,8 @@ def reencoded(data: bytes, encoding: str) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
-CARRIERS = sorted({p.name.split("-")[0] for p in SAMPLES})
-EXCEL_CARRIERS = {p.name.split("-")[0] for p in SAMPLES if p.suffix == ".xlsx"}
+CARRIERS = sorted({p.name.split("-")[0] for p in SAMPLE_FILES})
+EXCEL_CARRIERS = {p.name.split("-")[0] for p in SAMPLE_FILES if p.suffix == ".xlsx"}
 DAMAGES = ("lines",) * 4 + ("truncated", "encoding", "huge", "flipped", "bytes")
 
 
@@ -398,7 +399,7 @@ DAMAGES = ("lines",) * 4 + ("truncated", "encoding", "huge", "flipped", "bytes")
 def damaged_report(draw) -> tuple[str, bytes, str | None]:
     """(file name, bytes, --carrier or None to sniff) of a damaged carrier report: most often a
     real sample with a few lines damaged, read as its own carrier's, so rows get parsed."""
-    sample = draw(st.sampled_from(SAMPLES))
+    sample = draw(st.sampled_from(SAMPLE_FILES))
     own = sample.name.split("-")[0]
     data = sample.read_bytes()
     damage = draw(st.sampled_from(DAMAGES))

@@ -16,7 +16,7 @@ import pytest
 
 from downline.core import plugins
 from downline.core.config import get_settings
-from tests.exports_api.test_export_lifecycle import download, request, wait_done
+from tests.core.exports.test_export_lifecycle import download, request, wait_done
 from tests.plugins.installing import install, uninstall
 
 if importlib.util.find_spec("pip") is None:

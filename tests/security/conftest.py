@@ -4,12 +4,11 @@ test book (so that the production filters have rows to leak, if they could)."""
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
+from tests.conftest import SAMPLES
 
 # The humana sample's NPNs -> the test book's agents (Ann Top, Eve East, Dan Deep, Olga Other);
 # 18000005-18000007 stay unmatched.

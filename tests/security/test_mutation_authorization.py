@@ -15,15 +15,15 @@ they prove that the report records the refusals and that nobody's production was
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from downline.schema import schema as served_schema
+from tests.conftest import SAMPLES
 
 from .introspection import sdl
 
-SAMPLE = Path(__file__).parents[1] / "fixtures" / "carriers" / "humana-2026-11-24.csv"
+SAMPLE = SAMPLES / "humana-2026-11-24.csv"
 
 
 def _csv(npns: dict[str, str]) -> bytes:

@@ -15,7 +15,7 @@ import pytest
 
 from downline.core.config import get_settings
 from tests.conftest import _free_port, start, stop
-from tests.exports_api.test_export_lifecycle import request, wait_done
+from tests.core.exports.test_export_lifecycle import request, wait_done
 
 
 def wait_up(base: str, server, log: Path, timeout: float = 60.0) -> None:

@@ -12,8 +12,8 @@ import websockets
 
 from downline.core import tokens
 from downline.core.config import get_settings
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 UPLOAD = "mutation($file: Upload!, $asOf: Date) { uploadCarrierReport(file: $file, asOf: $asOf) { id status } }"
 REPORT = "query($id: ID!) { node(id: $id) { ... on CarrierReport { status rowsRead rowsInserted rowsRejected finishedAt } } }"
 

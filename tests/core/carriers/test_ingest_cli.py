@@ -1,15 +1,13 @@
 """`downline ingest`: the samples load, re-ingest changes nothing, a changed row moves only its
 own updated_at, `--as` applies the user's book, a wrong file is rejected whole (exit 1)."""
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from downline.core import db
 from downline.core.models import Policy
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
 HUMANA = SAMPLES / "humana-2026-11-24.csv"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.carriers.conftest import build_xlsx, read_sheet, sample_path
+from tests.plugins.carriers.conftest import build_xlsx, read_sheet, sample_path
 
 # Each carrier's birth-date column (FORMATS.md).
 DOB = {

@@ -6,7 +6,8 @@ import json
 import time
 from pathlib import Path
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
+from tests.conftest import SAMPLES
+
 UPLOAD = "mutation($file: Upload!, $carrier: String, $asOf: Date) { uploadCarrierReport(file: $file, carrier: $carrier, asOf: $asOf) { id status filename carrier } }"
 REPORT = "query($id: ID!) { node(id: $id) { ... on CarrierReport { status carrier rowsRead rowsInserted rowsRejected unmatchedNpns error errors { line message } } } }"
 

@@ -1,11 +1,10 @@
 """Production and its summary through the API, each caller seeing its scope; NPNs matched at
 read time, so a moved agent's production moves at once."""
 
-from pathlib import Path
-
 import pytest
 
-SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
+from tests.conftest import SAMPLES
+
 LIST = "query($f: ProductionFilter) { production(filter: $f, first: 100) { totalCount edges { node { carrierPolicyId agentNpn agent { id } status } } } }"
 
 

@@ -15,8 +15,8 @@ import pytest
 from downline.core.carriers.parsers import CarrierParser
 from downline.core.plugins import carrier_parsers, get_plugin_manager
 from downline.core.production.vocabulary import PolicyRecord, RowError
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers"
 AS_OF = date(2026, 11, 24)
 KNOWN_NPNS = {str(npn) for npn in range(18000001, 18000008)}
 KEYS = (
