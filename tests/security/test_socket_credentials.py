@@ -1,14 +1,19 @@
 """Credentials over time on a WebSocket, over graphql-transport-ws and legacy graphql-ws alike.
 
-A socket signs in once, by connection_init, and lives long. A running subscription looks at its
-job as its user stands now: it ends NOT_FOUND once the user is removed, and a user a load
-demoted or moved no longer follows what its former place let it see.
+A socket signs in once, by connection_init, and lives long. Every operation it starts re-loads
+the user: a removed user's socket closes with 4401, and a user a load demoted or moved gets its
+new scope and export rights, as its next HTTP request would. The socket closes with 4401 when
+its token expires, even while idle; a running subscription ends NOT_FOUND once its user may no
+longer see the job. (Legacy graphql-ws runs subscriptions only, so queries and mutations are
+tested over graphql-transport-ws.)
 """
 
 import queue
 import threading
+import time
 from pathlib import Path
 
+import jwt
 import pytest
 from sqlalchemy import delete
 from starlette.websockets import WebSocketDisconnect
@@ -123,6 +128,34 @@ def remove_user(email: str) -> None:
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_removed_users_next_operation_closes_the_socket_4401(
+    api, waiting_export, socket, protocol
+):
+    ws = socket(protocol, api.token("eve@t.test"))
+    remove_user("eve@t.test")
+
+    assert run(ws, protocol, FOLLOW_EXPORT, {"id": waiting_export}) == UNAUTHORIZED
+
+
+def test_a_removed_users_next_query_closes_the_socket_4401(api, book, socket):
+    ws = socket("graphql-transport-ws", api.token("dan@t.test"))
+    assert run(ws, "graphql-transport-ws", VIEWER)["data"]["viewer"]["email"] == "dan@t.test"
+
+    remove_user("dan@t.test")
+
+    assert run(ws, "graphql-transport-ws", VIEWER) == UNAUTHORIZED
+
+
+def test_a_removed_user_cannot_request_an_export_on_its_open_socket(api, book, socket, snapshot):
+    ws = socket("graphql-transport-ws", api.token("eve@t.test"))
+    remove_user("eve@t.test")
+    before = snapshot()
+
+    assert run(ws, "graphql-transport-ws", REQUEST, {"type": "clients"}) == UNAUTHORIZED
+    assert snapshot() == before  # no export, no message, nothing audited
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_running_subscription_ends_not_found_when_its_user_is_removed(
     api, waiting_export, socket, protocol
 ):
@@ -157,3 +190,64 @@ def test_an_admin_demoted_or_moved_by_a_load_stops_following_its_former_downline
     assert not load_book({"users": [{"email": "admin@top.test", **change}]}).rejections
 
     assert codes(run(ws, protocol, FOLLOW_REPORT, {"id": east_report})) == ["NOT_FOUND"]
+
+
+def test_an_admin_demoted_by_a_load_gets_the_agents_scope_on_the_next_operation(
+    api, book, load_book, socket
+):
+    ws = socket("graphql-transport-ws", api.token("admin@top.test"))
+    before = run(ws, "graphql-transport-ws", VIEWER)["data"]
+    assert (before["viewer"]["role"], before["downline"]["totalCount"]) == ("AGENCY_ADMIN", 4)
+
+    demoted = {"email": "admin@top.test", "role": "agent", "agent_id": "a-top"}
+    assert not load_book({"users": [demoted]}).rejections
+
+    after = run(ws, "graphql-transport-ws", VIEWER)["data"]
+    assert (after["viewer"]["role"], after["downline"]["totalCount"]) == ("AGENT", 1)
+    refused = run(ws, "graphql-transport-ws", REQUEST, {"type": "agent_roster"})
+    assert codes(refused) == ["FORBIDDEN"]
+
+
+def test_an_admin_moved_by_a_load_sees_its_new_agencys_downline_on_the_next_operation(
+    api, book, load_book, socket
+):
+    ws = socket("graphql-transport-ws", api.token("admin@east.test"))
+    assert run(ws, "graphql-transport-ws", VIEWER)["data"]["downline"]["totalCount"] == 2
+
+    moved = {"email": "admin@east.test", "role": "agency_admin", "agency_id": "west"}
+    assert not load_book({"users": [moved]}).rejections
+
+    assert run(ws, "graphql-transport-ws", VIEWER)["data"]["downline"]["totalCount"] == 1
+
+
+def test_an_agent_moved_by_a_load_follows_its_new_agencys_export_switch(
+    api, book, load_book, socket
+):
+    ws = socket("graphql-transport-ws", api.token("eve@t.test"))
+    assert run(ws, "graphql-transport-ws", VIEWER)["data"]["viewer"]["exportsAllowed"] is True
+
+    # West, where Eve's agent moves, has exports switched off for its agents.
+    eve = next(a for a in book["agents"] if a["id"] == "a-east")
+    assert not load_book({"agents": [eve | {"agency_id": "west"}]}).rejections
+
+    assert run(ws, "graphql-transport-ws", VIEWER)["data"]["viewer"]["exportsAllowed"] is False
+    refused = run(ws, "graphql-transport-ws", REQUEST, {"type": "clients"})
+    assert codes(refused) == ["EXPORTS_DISABLED"]
+
+
+# ---- an expiring token
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_an_idle_socket_closes_4401_when_its_token_expires(api, book, cli, socket, protocol):
+    minted = cli("token", "eve@t.test", "--ttl", 3)
+    assert minted.exit_code == 0, minted.output
+    token = minted.output.strip()
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    ws = socket(protocol, token)
+
+    answer = receive(ws, within=expires - time.time() + 2)  # the client sends nothing
+
+    closed_at = time.time()
+    assert answer == UNAUTHORIZED
+    assert expires <= closed_at < expires + 1.5, closed_at - expires
