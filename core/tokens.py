@@ -2,6 +2,7 @@
 RS256/ES256 JWTs checked against its JWKS. `alg: none` and algorithm confusion are refused by
 fixing the accepted algorithms per key kind, never reading them from the token."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -27,8 +28,14 @@ def mint(settings: Settings, email: str, ttl: int | None = None) -> str:
     return jwt.encode(claims, settings.secret_key, algorithm="HS256")
 
 
-def email_from(settings: Settings, token: str) -> str:
-    """The user's email from a bearer token, or InvalidToken saying why."""
+@dataclass(frozen=True)
+class Identity:
+    email: str
+    expires_at: datetime  # the token's exp: a long-lived connection must end then
+
+
+def verify(settings: Settings, token: str) -> Identity:
+    """Who a bearer token names and until when, or InvalidToken saying why."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -41,7 +48,7 @@ def email_from(settings: Settings, token: str) -> str:
                 algorithms=LOCAL_ALGORITHMS,
                 options={"require": ["exp", "sub"]},
             )
-            return _email(claims["sub"], "sub")
+            return Identity(_email(claims["sub"], "sub"), _expiry(claims))
         if settings.jwks_url and header.get("alg") in IDP_ALGORITHMS:
             # The key itself (a PyJWK), not its bare key material: PyJWT then verifies with the
             # algorithm the key is bound to, so an ES256 header on an RSA key is refused rather
@@ -55,7 +62,8 @@ def email_from(settings: Settings, token: str) -> str:
                 audience=settings.jwt_audience,
                 options={"require": ["exp"], "verify_aud": settings.jwt_audience is not None},
             )
-            return _email(claims.get(settings.jwt_email_claim), settings.jwt_email_claim)
+            email = _email(claims.get(settings.jwt_email_claim), settings.jwt_email_claim)
+            return Identity(email, _expiry(claims))
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("the token has expired") from exc
     except jwt.PyJWTError as exc:
@@ -69,6 +77,11 @@ def _email(value: object, claim: str) -> str:
     if not isinstance(value, str) or "\x00" in value:
         raise InvalidToken(f"the token has no usable '{claim}' claim")
     return value
+
+
+def _expiry(claims: dict) -> datetime:
+    """`exp` is required and checked by PyJWT, so here it is a number of seconds."""
+    return datetime.fromtimestamp(claims["exp"], UTC)
 
 
 @lru_cache

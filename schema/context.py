@@ -5,6 +5,7 @@ resolver hands it to a worker thread with `run`: the event loop never blocks on 
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -78,6 +79,7 @@ class Context:
         self.queue = queue
         self._principal = principal
         self.connection_params: dict | None = None  # set by the WebSocket handshake
+        self.signed_in_until: datetime | None = None  # a WebSocket's token's exp
         self.loaders: Loaders | None = Loaders(principal) if principal else None
 
     @property
@@ -86,8 +88,11 @@ class Context:
             raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
         return self._principal
 
-    def sign_in(self, principal: Principal) -> None:
+    def sign_in(self, principal: Principal, until: datetime) -> None:
+        """A WebSocket's user, as loaded when it signed in or, later, when it started an
+        operation."""
         self._principal = principal
+        self.signed_in_until = until
         self.loaders = Loaders(principal)
 
     def fresh_loaders(self) -> None:

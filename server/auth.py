@@ -1,4 +1,7 @@
-"""Who is calling: a bearer token -> the Principal behind it, or why not."""
+"""Who is calling: a bearer token -> the Principal behind it and until when, or why not."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from anyio import to_thread
 
@@ -11,22 +14,28 @@ class AuthError(Exception):
     pass
 
 
-def _principal_for(header: str | None) -> Principal:
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    until: datetime  # the token's exp
+
+
+def _signed_in(header: str | None) -> SignedIn:
     if not header:
         raise AuthError("missing Authorization header: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("the Authorization header must be 'Bearer <token>'")
     try:
-        email = tokens.email_from(get_settings(), token.strip())
+        identity = tokens.verify(get_settings(), token.strip())
     except tokens.InvalidToken as exc:
         raise AuthError(str(exc)) from exc
     with db.session() as session:
-        principal = load_principal(session, email)
+        principal = load_principal(session, identity.email)
     if principal is None:
         raise AuthError("the token's user no longer exists or has lost its agent or agency")
-    return principal
+    return SignedIn(principal, identity.expires_at)
 
 
-async def authenticate(header: str | None) -> Principal:
-    return await to_thread.run_sync(_principal_for, header)
+async def authenticate(header: str | None) -> SignedIn:
+    return await to_thread.run_sync(_signed_in, header)

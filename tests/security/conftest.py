@@ -57,13 +57,14 @@ def production_api(api, book, monkeypatch) -> Iterator:
 
 @pytest.fixture
 def ws_connect() -> Callable:
-    """`ws_connect(client, authorization)`: open a graphql-transport-ws connection and send
-    connection_init with that Authorization value; returns (websocket context, first answer),
-    the answer being the message, or the close code when the server closed the socket."""
+    """`ws_connect(client, authorization, protocol="graphql-transport-ws")`: open a connection
+    of that protocol (or the legacy "graphql-ws") and send connection_init with that
+    Authorization value; returns (websocket context, websocket, first answer), the answer being
+    the message, or the close code when the server closed the socket."""
     from starlette.websockets import WebSocketDisconnect
 
-    def connect(client, authorization: str | None):
-        context = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
+    def connect(client, authorization: str | None, protocol: str = "graphql-transport-ws"):
+        context = client.websocket_connect("/graphql", subprotocols=[protocol])
         ws = context.__enter__()
         payload = {"authorization": authorization} if authorization is not None else {}
         ws.send_json({"type": "connection_init", "payload": payload})
