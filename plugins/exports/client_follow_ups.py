@@ -3,45 +3,35 @@ work them until the client effectuates (exports.md). Archived clients are left o
 
 from sqlalchemy import select
 
-from downline.plugins import (
-    BOTH,
-    CONTACT,
-    WRITING_AGENT,
-    ExportContext,
-    cell,
-    export_type,
-    models,
-    provide,
-    scoped_rows,
-)
+from downline import plugins as kit
 
-C = models.Client
+C = kit.models.Client
 
-F = models.ClientFollowUp
+F = kit.models.ClientFollowUp
 
 CELLS = (
-    *CONTACT,
-    cell("follow_up_type", "What to follow up on.", F.type),
-    cell("due_date", "When the follow-up is due.", F.due_date, kind="date"),
-    cell("note", "The follow-up's note.", F.note),
-    *WRITING_AGENT,
+    *kit.CONTACT,
+    kit.cell("follow_up_type", "What to follow up on.", F.type),
+    kit.cell("due_date", "When the follow-up is due.", F.due_date, kind="date"),
+    kit.cell("note", "The follow-up's note.", F.note),
+    *kit.WRITING_AGENT,
 )
 
 
-def rows(ctx: ExportContext):
+def rows(ctx: kit.ExportContext):
     start = select(F).join(C, C.id == F.client_id)
     order = (F.due_date.asc().nulls_last(), C.id, F.id)
-    return scoped_rows(ctx, F.done.is_(False), C.archived.is_(False), start=start, order=order)
+    return kit.scoped_rows(ctx, F.done.is_(False), C.archived.is_(False), start=start, order=order)
 
 
-CLIENT_FOLLOW_UPS = export_type(
+CLIENT_FOLLOW_UPS = kit.export_type(
     key="client_follow_ups",
     title="Client follow-ups",
     description="The contacts list of open client follow-ups, soonest due first.",
-    scopes=BOTH,
+    scopes=kit.BOTH,
     cells=CELLS,
     rows=rows,
 )
 
 
-downline_export_types = provide(CLIENT_FOLLOW_UPS)
+downline_export_types = kit.provide(CLIENT_FOLLOW_UPS)

@@ -1,23 +1,16 @@
 """clients: the agent's Clients page, with plan and application details (exports.md)."""
 
-from downline.plugins import (
-    AGENT_ONLY,
-    CLIENT_FILTER,
-    CLIENTS_PAGE,
-    client_list,
-    export_type,
-    provide,
-)
+from downline import plugins as kit
 
-CLIENTS = export_type(
+CLIENTS = kit.export_type(
     key="clients",
     title="Clients",
     description="Clients on your Clients page, with plan and application details.",
-    scopes=AGENT_ONLY,
-    parameters=CLIENT_FILTER,
-    cells=CLIENTS_PAGE,
-    rows=client_list(),
+    scopes=kit.AGENT_ONLY,
+    parameters=kit.CLIENT_FILTER,
+    cells=kit.CLIENTS_PAGE,
+    rows=kit.client_list(),
 )
 
 
-downline_export_types = provide(CLIENTS)
+downline_export_types = kit.provide(CLIENTS)

@@ -1,8 +1,8 @@
 """dmi_follow_ups: Data Matching Issues due from two months before today on (exports.md)."""
 
-from downline.plugins import provide, verification_export
+from downline import plugins as kit
 
-DMI_FOLLOW_UPS = verification_export("dmi", "Data Matching Issue")
+DMI_FOLLOW_UPS = kit.verification_export("dmi", "Data Matching Issue")
 
 
-downline_export_types = provide(DMI_FOLLOW_UPS)
+downline_export_types = kit.provide(DMI_FOLLOW_UPS)

@@ -1,52 +1,42 @@
 """ede_permission_lost: applications whose Enhanced Direct Enrollment permission was lost, so
 their details may be stale (exports.md); most recently lost first."""
 
-from downline.plugins import (
-    BOTH,
-    WRITING_AGENT,
-    ExportContext,
-    cell,
-    client_cells,
-    export_type,
-    models,
-    provide,
-    scoped_rows,
-)
+from downline import plugins as kit
 
-C = models.Client
+C = kit.models.Client
 
 CELLS = (
-    *client_cells("client_id", "first_name", "last_name", "application_id", "plan_year"),
-    cell(
+    *kit.client_cells("client_id", "first_name", "last_name", "application_id", "plan_year"),
+    kit.cell(
         "permission_lost_at",
         "When the EDE permission was lost (UTC).",
         C.ede_permission_lost_at,
         kind="datetime",
     ),
-    cell(
+    kit.cell(
         "last_synced_at",
         "Last time the application was synced from the Marketplace (UTC).",
         C.last_synced_at,
         kind="datetime",
     ),
-    *WRITING_AGENT,
+    *kit.WRITING_AGENT,
 )
 
 
-def rows(ctx: ExportContext):
+def rows(ctx: kit.ExportContext):
     lost = C.ede_permission_lost_at
-    return scoped_rows(ctx, lost.is_not(None), order=(lost.desc(), C.id))
+    return kit.scoped_rows(ctx, lost.is_not(None), order=(lost.desc(), C.id))
 
 
-EDE_PERMISSION_LOST = export_type(
+EDE_PERMISSION_LOST = kit.export_type(
     key="ede_permission_lost",
     title="EDE permission lost",
     description="Applications whose Enhanced Direct Enrollment (EDE) permission was lost, "
     "so their details may be stale.",
-    scopes=BOTH,
+    scopes=kit.BOTH,
     cells=CELLS,
     rows=rows,
 )
 
 
-downline_export_types = provide(EDE_PERMISSION_LOST)
+downline_export_types = kit.provide(EDE_PERMISSION_LOST)

@@ -3,33 +3,25 @@
 
 from dataclasses import replace
 
-from downline.plugins import (
-    AGENCY_ONLY,
-    CLIENT_FILTER,
-    CLIENTS_PAGE,
-    WRITING_AGENCY,
-    client_list,
-    export_type,
-    provide,
-)
+from downline import plugins as kit
 
 # The Clients list's filter, but on the Marketplace unless asked otherwise.
 PARAMETERS = tuple(
     replace(p, default="ON_EX", description="ON_EX (the default) or OFF_EX.")
     if p.name == "exchange"
     else p
-    for p in CLIENT_FILTER
+    for p in kit.CLIENT_FILTER
 )
 
-ENROLLMENTS = export_type(
+ENROLLMENTS = kit.export_type(
     key="enrollments",
     title="Enrollments",
     description="The clients of every account in your agency's downline.",
-    scopes=AGENCY_ONLY,
+    scopes=kit.AGENCY_ONLY,
     parameters=PARAMETERS,
-    cells=(*CLIENTS_PAGE, *WRITING_AGENCY),
-    rows=client_list(agency=True),
+    cells=(*kit.CLIENTS_PAGE, *kit.WRITING_AGENCY),
+    rows=kit.client_list(agency=True),
 )
 
 
-downline_export_types = provide(ENROLLMENTS)
+downline_export_types = kit.provide(ENROLLMENTS)

@@ -5,36 +5,25 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from downline.plugins import (
-    AGENCY_ONLY,
-    WRITING_AGENT,
-    ExportContext,
-    ExportParameter,
-    cell,
-    export_type,
-    models,
-    provide,
-    scoped_rows,
-    writing_agent,
-)
+from downline import plugins as kit
 
-C = models.Client
+C = kit.models.Client
 
-P = models.Payout
+P = kit.models.Payout
 
 PARAMETERS = (
-    ExportParameter("paidFrom", "Date", True, None, "Paid on or after this day (UTC)."),
-    ExportParameter("paidTo", "Date", True, None, "Paid on or before this day (UTC)."),
+    kit.ExportParameter("paidFrom", "Date", True, None, "Paid on or after this day (UTC)."),
+    kit.ExportParameter("paidTo", "Date", True, None, "Paid on or before this day (UTC)."),
 )
 
 CELLS = (
-    cell("payout_id", "downline's id of the payout.", P.id),
-    cell("program", "The payouts program.", P.program),
-    cell("paid_at", "When the bonus was paid (UTC).", P.paid_at, kind="datetime"),
-    cell("amount", "The bonus paid.", P.amount, kind="money"),
-    cell("client_id", "The client the bonus is for, if any.", P.client_id),
-    cell("application_id", "That client's Marketplace application id.", C.application_id),
-    *WRITING_AGENT,
+    kit.cell("payout_id", "downline's id of the payout.", P.id),
+    kit.cell("program", "The payouts program.", P.program),
+    kit.cell("paid_at", "When the bonus was paid (UTC).", P.paid_at, kind="datetime"),
+    kit.cell("amount", "The bonus paid.", P.amount, kind="money"),
+    kit.cell("client_id", "The client the bonus is for, if any.", P.client_id),
+    kit.cell("application_id", "That client's Marketplace application id.", C.application_id),
+    *kit.WRITING_AGENT,
 )
 
 
@@ -52,25 +41,25 @@ def _paid(first: str, last: str) -> tuple:
     return bounds
 
 
-def rows(ctx: ExportContext):
+def rows(ctx: kit.ExportContext):
     start = select(P).outerjoin(C, C.id == P.client_id)
     paid = _paid(ctx.params["paidFrom"], ctx.params["paidTo"])
-    direct = writing_agent.agency_id == ctx.principal.agency_id
+    direct = kit.writing_agent.agency_id == ctx.principal.agency_id
     conditions = (P.kind == "program", *paid, direct)
     order = (P.paid_at, P.id)
-    return scoped_rows(ctx, *conditions, start=start, agent_id=P.agent_id, order=order)
+    return kit.scoped_rows(ctx, *conditions, start=start, agent_id=P.agent_id, order=order)
 
 
-PAYOUTS_PROGRAM_REPORT = export_type(
+PAYOUTS_PROGRAM_REPORT = kit.export_type(
     key="payouts_program_report",
     title="Payouts program report",
     description="Bonus dollars paid to your agency under a payouts program for a date range, "
     "from its direct downline agents only.",
-    scopes=AGENCY_ONLY,
+    scopes=kit.AGENCY_ONLY,
     parameters=PARAMETERS,
     cells=CELLS,
     rows=rows,
 )
 
 
-downline_export_types = provide(PAYOUTS_PROGRAM_REPORT)
+downline_export_types = kit.provide(PAYOUTS_PROGRAM_REPORT)

@@ -2,71 +2,63 @@
 The writing agent and its agency are matched by NPN at read time, so both are empty for a policy
 whose NPN matches no agent."""
 
-from downline.plugins import (
-    BOTH,
-    PRODUCTION_FILTER,
-    PRODUCTION_ORDER,
-    ExportContext,
-    cell,
-    export_type,
-    models,
-    ordered,
-    policies_query,
-    production_filter,
-    provide,
-    writing_agency,
-    writing_agent,
-)
+from downline import plugins as kit
 
-P = models.Policy
+P = kit.models.Policy
 
 CELLS = (
-    cell("carrier", "The carrier's key, e.g. humana.", P.carrier),
-    cell("carrier_policy_id", "The carrier's id of the policy.", P.carrier_policy_id),
-    cell("agent_npn", "The writing agent's NPN as the carrier reports it.", P.agent_npn),
-    cell("agent_name", "The agent holding that NPN; empty if none does.", writing_agent.name),
-    cell(
-        "agency_name", "That agent's agency; empty if no agent holds the NPN.", writing_agency.name
+    kit.cell("carrier", "The carrier's key, e.g. humana.", P.carrier),
+    kit.cell("carrier_policy_id", "The carrier's id of the policy.", P.carrier_policy_id),
+    kit.cell("agent_npn", "The writing agent's NPN as the carrier reports it.", P.agent_npn),
+    kit.cell(
+        "agent_name", "The agent holding that NPN; empty if none does.", kit.writing_agent.name
     ),
-    cell("plan_id", "The carrier's plan id.", P.plan_id),
-    cell("plan_name", "Plan name.", P.plan_name),
-    cell("product_type", "MAPD, MA, PDP, DSNP, CSNP, MEDSUPP, ACA, ...", P.product_type),
-    cell("client_name", "The member's name.", P.client_name),
-    cell("member_id", "The carrier's member id.", P.member_id),
-    cell("date_of_birth", "Date of birth: always masked.", P.date_of_birth, pii="dob"),
-    cell("county", "County.", P.county),
-    cell("state", "Two-letter state.", P.state),
-    cell(
+    kit.cell(
+        "agency_name",
+        "That agent's agency; empty if no agent holds the NPN.",
+        kit.writing_agency.name,
+    ),
+    kit.cell("plan_id", "The carrier's plan id.", P.plan_id),
+    kit.cell("plan_name", "Plan name.", P.plan_name),
+    kit.cell("product_type", "MAPD, MA, PDP, DSNP, CSNP, MEDSUPP, ACA, ...", P.product_type),
+    kit.cell("client_name", "The member's name.", P.client_name),
+    kit.cell("member_id", "The carrier's member id.", P.member_id),
+    kit.cell("date_of_birth", "Date of birth: always masked.", P.date_of_birth, pii="dob"),
+    kit.cell("county", "County.", P.county),
+    kit.cell("state", "Two-letter state.", P.state),
+    kit.cell(
         "status", "APPROVED, ACTIVE, ATTRITED, DECEASED, POLICY_DISENROLLMENT, UNKNOWN.", P.status
     ),
-    cell(
+    kit.cell(
         "term_reason", "Why the policy ended (DENIED, PLAN_CHANGE, PLAN_EXIT, ...).", P.term_reason
     ),
-    cell("source_status", "The carrier's own wording of the status.", P.source_status),
-    cell("submitted_date", "When the application was submitted.", P.submitted_date, kind="date"),
-    cell("effective_date", "Coverage start.", P.effective_date, kind="date"),
-    cell("term_date", "Coverage end.", P.term_date, kind="date"),
-    cell("updated_at", "Last change of a tracked field (UTC).", P.updated_at, kind="datetime"),
+    kit.cell("source_status", "The carrier's own wording of the status.", P.source_status),
+    kit.cell(
+        "submitted_date", "When the application was submitted.", P.submitted_date, kind="date"
+    ),
+    kit.cell("effective_date", "Coverage start.", P.effective_date, kind="date"),
+    kit.cell("term_date", "Coverage end.", P.term_date, kind="date"),
+    kit.cell("updated_at", "Last change of a tracked field (UTC).", P.updated_at, kind="datetime"),
 )
 
 
-def rows(ctx: ExportContext):
-    query = policies_query(ctx.principal, production_filter(ctx.params))
-    query = query.outerjoin(writing_agent, writing_agent.npn == P.agent_npn).outerjoin(
-        writing_agency, writing_agency.id == writing_agent.agency_id
+def rows(ctx: kit.ExportContext):
+    query = kit.policies_query(ctx.principal, kit.production_filter(ctx.params))
+    query = query.outerjoin(kit.writing_agent, kit.writing_agent.npn == P.agent_npn).outerjoin(
+        kit.writing_agency, kit.writing_agency.id == kit.writing_agent.agency_id
     )
-    return ordered(query, PRODUCTION_ORDER)
+    return kit.ordered(query, kit.PRODUCTION_ORDER)
 
 
-PRODUCTION = export_type(
+PRODUCTION = kit.export_type(
     key="production",
     title="Production",
     description="Merged carrier production.",
-    scopes=BOTH,
-    parameters=PRODUCTION_FILTER,
+    scopes=kit.BOTH,
+    parameters=kit.PRODUCTION_FILTER,
     cells=CELLS,
     rows=rows,
 )
 
 
-downline_export_types = provide(PRODUCTION)
+downline_export_types = kit.provide(PRODUCTION)

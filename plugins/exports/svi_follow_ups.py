@@ -1,8 +1,8 @@
 """svi_follow_ups: SEP Verification Issues due from two months before today on (exports.md)."""
 
-from downline.plugins import provide, verification_export
+from downline import plugins as kit
 
-SVI_FOLLOW_UPS = verification_export("svi", "SEP Verification Issue")
+SVI_FOLLOW_UPS = kit.verification_export("svi", "SEP Verification Issue")
 
 
-downline_export_types = provide(SVI_FOLLOW_UPS)
+downline_export_types = kit.provide(SVI_FOLLOW_UPS)
