@@ -30,6 +30,13 @@ def depth_of(parents: dict[int, int | None], node: int) -> int:
     return depth
 
 
+def top_of(parents: dict[int, int | None], node: int) -> int:
+    """The top agency above `node`: its tenant."""
+    while parents[node] is not None:
+        node = parents[node]
+    return node
+
+
 def below(parents: dict[int, int | None], top: int) -> set[int]:
     """Brute force: every agency whose chain of parents reaches `top` (itself included)."""
     found = set()
@@ -245,6 +252,14 @@ def npn_of(agent: int) -> str:
     return str(500 + agent)  # agents beyond the book hold no agent: their NPN matches nobody
 
 
+def tenant_at_ingest(parents, agent_agency, agent: int, owner: int | None) -> str:
+    """The tenant a policy went into (as migration 0005 places one): its agent's, else its
+    owner's, else the operator's."""
+    if agent in agent_agency:
+        return f"g{top_of(parents, agent_agency[agent])}"
+    return "" if owner is None else f"g{top_of(parents, owner)}"
+
+
 def test_production_and_its_summary_show_exactly_the_scope(
     api, load_book, database, empty_database
 ):
@@ -261,10 +276,12 @@ def test_production_and_its_summary_show_exactly_the_scope(
         parents, agent_agency, moved_parents, moved_agents, policies, principals = book
         empty_database()
         assert not load_book(records(parents, agent_agency, [], [])).rejections
+        tenants = [tenant_at_ingest(parents, agent_agency, a, o) for a, o in policies]
         with db.session() as session:
             for i, (agent, owner) in enumerate(policies):
                 session.add(
                     Policy(
+                        tenant_id=tenants[i],
                         carrier="humana",
                         carrier_policy_id=f"P{i}",
                         agent_npn=npn_of(agent),
