@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
+from downline.core import tenants
 from downline.core.clients import ClientFilter
 from downline.core.export_plugins import ExportColumn, ExportParameter
 from downline.core.leads import LeadFilter
-from downline.core.models import Agency, Agent
+from downline.core.models import Agency, Agent, Policy
 from downline.core.paging import Key
 from downline.core.production import ProductionFilter
+from downline.core.scope import Principal
 
 
 def _p(name: str, type_: str, description: str, default: Any = None) -> ExportParameter:
@@ -125,6 +127,16 @@ def with_agent(query: Select, agent_id_column, *, agency: bool = False) -> Selec
     if agency:
         query = query.join(writing_agency, writing_agency.id == writing_agent.agency_id)
     return query
+
+
+def with_policy_agent(query: Select, principal: Principal) -> Select:
+    """Join a production query's writing agent and its agency, as the list matches them: the
+    agent holding each policy's NPN in the principal's tenant (never another tenant's), if any."""
+    holder = tenants.holds_npn(writing_agent, principal.tenant_id)
+    # From Policy by name: the condition's subquery leaves SQLAlchemy unable to tell which FROM
+    # it joins, once an export's cells re-select the query's FROMs.
+    query = query.outerjoin_from(Policy, writing_agent, holder)
+    return query.outerjoin(writing_agency, writing_agency.id == writing_agent.agency_id)
 
 
 def ordered(query: Select, keys: Sequence[Key]) -> Select:

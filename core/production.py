@@ -1,8 +1,9 @@
 """Carrier production as a principal sees it: the policy list and the summary, both over the
-same scoped query. A policy is visible by the scope of the agent its NPN matches (matched at
-read time, so a moved agent's production moves with it); a policy whose NPN matches no agent is
-visible to the admins of the agency that owns the row and above (production.md). An upload may
-write over an existing policy only where its uploader sees it (`outside_book`)."""
+same scoped query. A principal sees only policies of its own tenant. A policy is visible by the
+scope of the agent its NPN matches among that tenant's agents (matched at read time, so a moved
+agent's production moves with it); a policy whose NPN matches none of them is visible to the
+admins of the agency that owns the row and above (production.md). An upload may write over an
+existing policy only where its uploader sees it (`outside_book`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,8 +42,9 @@ class ProductionFilter:
     effective_to: date | None = None
 
 
-# Each policy is joined to the agent its NPN matches (an NPN is unique among agents), under an
-# alias so that the scope's own subqueries over `agent` stay uncorrelated with it.
+# Each policy is joined to the agent its NPN matches in the policy's tenant (an NPN is unique
+# among agents), under an alias so that the scope's own subqueries over `agent` stay uncorrelated
+# with it.
 _matched = aliased(Agent, name="matched_agent")
 
 
@@ -52,8 +54,8 @@ def policies_query(principal: Principal, f: ProductionFilter) -> Select:
 
 def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
     """`query` (over Policy) joined to the matched agent, limited to what `principal` may see."""
-    matched = query.outerjoin(_matched, _matched.npn == Policy.agent_npn)
-    return matched.where(_visible(principal, f), *_filters(f))
+    in_tenant = _with_matched(query, principal).where(Policy.tenant_id == principal.tenant_id)
+    return in_tenant.where(_visible(principal, f), *_filters(f))
 
 
 def _with_matched(query: Select, principal: Principal) -> Select:

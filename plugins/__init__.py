@@ -26,6 +26,7 @@ from downline.core.export_kit import (
     ordered,
     production_filter,
     with_agent,
+    with_policy_agent,
     writing_agency,
     writing_agent,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "policies_query",
     "production_filter",
     "with_agent",
+    "with_policy_agent",
     "writing_agency",
     "writing_agent",
     "BrokenPlugin",

@@ -1,6 +1,6 @@
 """production: merged carrier production, honoring every ProductionFilter field (exports.md).
-The writing agent and its agency are matched by NPN at read time, so both are empty for a policy
-whose NPN matches no agent."""
+The writing agent and its agency are matched by NPN at read time, among the agents of the
+policy's tenant, so both are empty for a policy whose NPN matches none of them."""
 
 from downline.plugins import (
     PRODUCTION_FILTER,
@@ -10,6 +10,7 @@ from downline.plugins import (
     ordered,
     policies_query,
     production_filter,
+    with_policy_agent,
     writing_agency,
     writing_agent,
 )
@@ -49,10 +50,7 @@ CELLS = (
 
 def rows(ctx: ExportContext):
     query = policies_query(ctx.principal, production_filter(ctx.params))
-    query = query.outerjoin(writing_agent, writing_agent.npn == P.agent_npn).outerjoin(
-        writing_agency, writing_agency.id == writing_agent.agency_id
-    )
-    return ordered(query, PRODUCTION_ORDER)
+    return ordered(with_policy_agent(query, ctx.principal), PRODUCTION_ORDER)
 
 
 PRODUCTION = export_type(

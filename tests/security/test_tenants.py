@@ -177,3 +177,50 @@ def test_the_operators_unmatched_rows_are_held_until_their_agent_is_loaded(
     assert seen(api, "admin@acme.test")["HUM3"]["clientName"] == "Acme Client"
     again = uploaded(api, "admin@bolt.test", humana_file(("777", "HUM3", "Nobody Yet", "Pending")))
     assert counts(again) == (1, 0, 1, 0, 0)
+
+
+def test_a_held_policy_stays_held_when_its_tenant_already_holds_that_id(
+    tenants, humana_file, cli, load_book
+):
+    api = tenants
+    cli("ingest", humana_file(("777", "HUM3", "Held Row")), "--as-of", "2026-11-24")
+    own = uploaded(api, "admin@bolt.test", humana_file(("999", "HUM3", "Bolts Own")))
+    assert counts(own) == (1, 1, 0, 0, 0)
+
+    eve = {"id": "eve", "name": "Eve", "npn": "777", "email": "eve@b.test", "agency_id": "bolt"}
+    assert not load_book({"agents": [eve]}).rejections
+
+    bolt = seen(api, "admin@bolt.test")
+    assert list(bolt) == ["HUM3"] and bolt["HUM3"]["clientName"] == "Bolts Own"
+
+
+def test_an_agent_moved_to_another_tenant_takes_no_production_along(
+    tenants, humana_file, load_book, cli, tmp_path
+):
+    api = tenants
+    uploaded(api, "admin@bolt.test", humana_file(("400", "HUM1", "Rita Real")))
+    dan = {
+        "id": "dan",
+        "name": "Dan",
+        "npn": "400",
+        "email": "dan@b.test",
+        "agency_id": "acme-east",
+    }
+    assert not load_book({"agents": [dan]}).rejections
+
+    # Bolt's policy no longer matches Dan: unmatched there, seen by Bolt's admins only.
+    assert seen(api, "admin@bolt.test")["HUM1"]["agent"] is None
+    for email in ("admin@acme.test", "admin@acme-east.test", "dan@b.test"):
+        assert seen(api, email) == {}
+        summary = api.gql("{ productionSummary(groupBy: [AGENT]) { submitted } }", as_=email)
+        assert summary["productionSummary"] == []
+    exported = tmp_path / "production.csv"
+    result = cli("export", "production", "--as", "admin@bolt.test", "-o", exported)
+    assert result.exit_code == 0, result.output
+    header, row = exported.read_text(encoding="utf-8").splitlines()
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    assert (cells["carrier_policy_id"], cells["agent_name"], cells["agency_name"]) == (
+        "HUM1",
+        "",
+        "",
+    )
