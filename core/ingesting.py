@@ -3,8 +3,8 @@ check each row's NPN against the uploader's book -> stage in batches -> refuse t
 policy of the uploader's tenant outside its book, and upsert (in chunks on PostgreSQL,
 overlapping the parse; staging.py) -> counts.
 
-Every row goes into a tenant (production.md): the uploader's; for the operator (no uploader), the
-tenant of the agent holding the row's NPN, or none (held by the operator) when no agent does.
+Every row goes into a tenant: the uploader's; for the operator (no uploader), the tenant of the
+agent holding the row's NPN, or none (held by the operator) when no agent does.
 
 The upserts and everything staged happen in one transaction, so a failed or killed run leaves the
 policies as they were; the report row is claimed and heart-beaten like every job (jobs.py), so a

@@ -1,4 +1,4 @@
-"""Tenants: each top agency (one with no parent) and everything below it (hierarchy.md).
+"""Tenants: each top agency (one with no parent) and everything below it.
 
 Nothing crosses from one tenant to another. A policy lives in one tenant (`Policy.tenant_id`, the
 top agency's id), so two tenants' reports never touch each other's rows, and its NPN matches only

@@ -1,5 +1,5 @@
-"""Policies live inside a tenant (a top agency and everything below it; production.md): an upload
-never touches another tenant's policy, within a tenant it writes only over policies its uploader
+"""Policies live inside a tenant (a top agency and everything below it): an upload never
+touches another tenant's policy, within a tenant it writes only over policies its uploader
 sees, the operator's rows go into the tenant of their agent (or are held, seen by nobody, until
 one is loaded), and an NPN never matches an agent of another tenant."""
 
