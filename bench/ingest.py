@@ -6,7 +6,8 @@ raw COPY + one upsert of the same rows, in the same run.
     went (parse / stage / upsert, from timers wrapped around core's functions in the child).
 (b) baseline: the same rows parsed once beforehand (untimed) into a CSV of the staging columns,
     loaded with psycopg `COPY` into a temporary staging table, then ONE
-    `INSERT … ON CONFLICT (carrier, carrier_policy_id) DO UPDATE … WHERE <changed>` into `policy`.
+    `INSERT … ON CONFLICT (tenant_id, carrier, carrier_policy_id) DO UPDATE … WHERE <changed>`
+    into `policy`, each row in the tenant downline puts it in (the book's, or held: unmatched).
     The bench's policies are deleted (and the table vacuumed) between runs, so both insert.
 (c) peak RSS of the ingest child (wait4's ru_maxrss) at --rows and at --rows/10: flat, < 300 MB.
 Then a re-ingest of the same file (every row unchanged), for downline and the baseline. When a
@@ -161,7 +162,7 @@ def write_humana(path: Path, rows: int, npns: list[str], as_of: date) -> int:
     return path.stat().st_size
 
 
-def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]:
+def normalize(source: Path, target: Path, as_of: date, tenant: str) -> tuple[int, int, float]:
     """Parse `source` once with the Humana parser into a CSV of the staging columns (what the
     baseline COPYs, with ids made as downline makes them); (records, rejected, seconds spent
     parsing alone)."""
@@ -169,7 +170,7 @@ def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]
     from downline.core.carriers.staging import FIELDS, time_ordered_ids
     from downline.core.production.vocabulary import RowError
 
-    STAGED[:] = ["carrier_policy_id", "line", "id", *FIELDS]
+    STAGED[:] = ["carrier_policy_id", "tenant_id", "line", "id", *FIELDS]
 
     parser = plugins.installed_parsers()[CARRIER]
     ids = time_ordered_ids()
@@ -190,6 +191,7 @@ def normalize(source: Path, target: Path, as_of: date) -> tuple[int, int, float]
             records += 1
             row = {
                 "carrier_policy_id": item.carrier_policy_id,
+                "tenant_id": "" if item.agent_npn in UNMATCHED else tenant,  # "": held
                 "line": item.line,
                 "id": next(ids),
                 "status": item.status.value,
@@ -221,16 +223,16 @@ def baseline(normalized: Path) -> dict:
     in one transaction; the seconds of each step."""
     from downline.core.carriers.staging import FIELDS, TRACKED
 
-    staged = ", ".join(("carrier_policy_id", "line", "id", *FIELDS))
-    columns = ", ".join(("id", "carrier", "carrier_policy_id", *FIELDS))
+    staged = ", ".join(("carrier_policy_id", "tenant_id", "line", "id", *FIELDS))
+    columns = ", ".join(("id", "tenant_id", "carrier", "carrier_policy_id", *FIELDS))
     changed = " OR ".join(f"policy.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in FIELDS)
     tracked = " OR ".join(f"policy.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in TRACKED)
     updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in FIELDS)
     upsert = (
         f"INSERT INTO policy ({columns}, first_seen_at, updated_at, report_id) "
-        f"SELECT id, %(carrier)s, carrier_policy_id, {', '.join(FIELDS)}, now(), now(), NULL "
-        f"FROM baseline_staging "
-        f"ON CONFLICT (carrier, carrier_policy_id) DO UPDATE SET {updates}, "
+        f"SELECT id, tenant_id, %(carrier)s, carrier_policy_id, {', '.join(FIELDS)}, now(), now(), "
+        f"NULL FROM baseline_staging "
+        f"ON CONFLICT (tenant_id, carrier, carrier_policy_id) DO UPDATE SET {updates}, "
         f"updated_at = CASE WHEN {tracked} THEN EXCLUDED.updated_at "
         f"ELSE policy.updated_at END, report_id = EXCLUDED.report_id "
         f"WHERE {changed}"
@@ -240,7 +242,7 @@ def baseline(normalized: Path) -> dict:
         with conn.cursor() as cur:
             cur.execute(
                 "CREATE TEMPORARY TABLE baseline_staging ON COMMIT DROP AS "
-                f"SELECT carrier_policy_id, 0 AS line, {', '.join(('id', *FIELDS))} "
+                f"SELECT carrier_policy_id, tenant_id, 0 AS line, {', '.join(('id', *FIELDS))} "
                 "FROM policy WITH NO DATA"
             )
             with (
@@ -459,6 +461,7 @@ def main() -> int:
     policies = sql("SELECT count(*) FROM policy")[0][0]
     print(f"   policy table: {policies:,} rows before the runs")
     npns = [row[0] for row in sql("SELECT npn FROM agent ORDER BY npn")]
+    (tenant,) = sql("SELECT id FROM agency WHERE parent_id IS NULL")[0]  # the demo book: one
     assert not set(UNMATCHED) & set(npns), "an 'unmatched' NPN belongs to an agent"
     as_of = date.today()
     small_rows = max(1, args.rows // 10)
@@ -476,7 +479,7 @@ def main() -> int:
                 f"written in {time.perf_counter() - started:.1f}s"
             )
             normalized = work / "normalized.csv"
-            records, rejected, parse_s = normalize(full, normalized, as_of)
+            records, rejected, parse_s = normalize(full, normalized, as_of, tenant)
             print(
                 f"   parsed once for the baseline (untimed): {records:,} records, {rejected:,} "
                 f"rejected; the parser alone takes {parse_s:.1f}s "

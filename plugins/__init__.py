@@ -35,6 +35,7 @@ from downline.core.exports.kit import (
     ordered,
     production_filter,
     with_agent,
+    with_policy_agent,
     writing_agency,
     writing_agent,
 )
@@ -86,6 +87,8 @@ __all__ = [
     "private_dir",
     "production_filter",
     "with_agent",
+    "with_policy_agent",
+    "with_policy_agent",
     "writing_agency",
     "writing_agent",
     "BrokenPlugin",

@@ -8,10 +8,11 @@ sideways.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, func, literal, select
 from sqlmodel import Session
 
 from downline.core.book.hierarchy import descendants_of
+from downline.core.book.tenants import top_of
 from downline.core.models import Agency, Agent, Role, User
 
 
@@ -21,6 +22,7 @@ class Principal:
     role: Role
     agent_id: str | None = None  # set for agent users
     agency_id: str | None = None  # the admin's agency, or the agent user's own agency
+    tenant_id: str | None = None  # the top agency above agency_id: all it may see lies below
 
     @property
     def is_admin(self) -> bool:
@@ -60,22 +62,29 @@ def filter_agent_ids(
 def load_principal(session: Session, email: str) -> Principal | None:
     """The principal behind a token's email, or None when the user, or the agent or agency it
     hangs on, is gone (access ends at once, whatever tokens it holds)."""
+    tenant = top_of(func.coalesce(Agent.agency_id, Agency.id))
     row = session.execute(
-        select(User, Agent.agency_id, Agency.id)
+        select(User, Agent.agency_id, Agency.id, tenant)
         .outerjoin(Agent, Agent.id == User.agent_id)
         .outerjoin(Agency, Agency.id == User.agency_id)
         .where(User.email == email.strip().lower())
     ).first()
     if row is None:
         return None
-    user, agent_agency_id, admin_agency_id = row
+    user, agent_agency_id, admin_agency_id, tenant_id = row
     if user.role == Role.AGENT:
         if agent_agency_id is None:
             return None
-        return Principal(user.email, Role.AGENT, agent_id=user.agent_id, agency_id=agent_agency_id)
+        return Principal(
+            user.email,
+            Role.AGENT,
+            agent_id=user.agent_id,
+            agency_id=agent_agency_id,
+            tenant_id=tenant_id,
+        )
     if admin_agency_id is None:
         return None
-    return Principal(user.email, Role.AGENCY_ADMIN, agency_id=admin_agency_id)
+    return Principal(user.email, Role.AGENCY_ADMIN, agency_id=admin_agency_id, tenant_id=tenant_id)
 
 
 def agency_column(query: Select):

@@ -1,6 +1,10 @@
 """Runs one carrier report: claim -> pick the parser (given, or sniffed) -> parse as a stream ->
-check each row's NPN against the uploader's book -> stage in batches -> upsert (in chunks on
-PostgreSQL, overlapping the parse; staging.py) -> counts.
+check each row's NPN against the uploader's book -> stage in batches -> refuse the rows naming a
+policy of the uploader's tenant outside its book, and upsert (in chunks on PostgreSQL,
+overlapping the parse; staging.py) -> counts.
+
+Every row goes into a tenant: the uploader's; for the operator (no uploader), the tenant of the
+agent holding the row's NPN, or none (held by the operator) when no agent does.
 
 The upserts and everything staged happen in one transaction, so a failed or killed run leaves the
 policies as they were; the report row is claimed and heart-beaten like every job (jobs.py), so a
@@ -15,11 +19,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import BinaryIO
 
-from sqlalchemy import delete, select, true, update
+from sqlalchemy import delete, insert, select, true, update
 from sqlmodel import Session
 
 from downline.core import db, jobs
-from downline.core.book import scope
+from downline.core.book import scope, tenants
 from downline.core.book.scope import Principal, load_principal
 from downline.core.carriers.parsers import (
     CarrierNotRecognized,
@@ -31,6 +35,7 @@ from downline.core.carriers.staging import RepeatedPolicy, Staging
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput, NotFound
 from downline.core.models import Agent, CarrierReport, ReportRowError, utcnow
+from downline.core.models.production import HELD_BY_OPERATOR
 from downline.core.production.vocabulary import PolicyRecord, RowError
 from downline.core.storage import Storage
 
@@ -186,7 +191,14 @@ def _ingest(report, parser, principal, stream, progress, chunk_rows: int | None)
         db.get_engine().connect() as conn,
         conn.begin(),
         Staging(
-            conn, parser.key, report.uploader_agency_id, report.id, utcnow(), chunk_rows
+            conn,
+            parser.key,
+            report.uploader_agency_id,
+            report.id,
+            utcnow(),
+            chunk_rows,
+            tenant_of=npns.tenant_of,
+            uploader=principal,
         ) as staging,
     ):
         size = min(BATCH, chunk_rows or BATCH)  # a chunk is whole batches
@@ -203,6 +215,8 @@ def _ingest(report, parser, principal, stream, progress, chunk_rows: int | None)
         _renew_claim(conn, report)
         counts = staging.apply()
         staging.drop()
+        # In the upsert's transaction: the report's row is locked by the renewed claim.
+        _store_errors(report.id, _outside_book(staging.refused, tally), tally, conn)
         conn.execute(
             update(CarrierReport)
             .where(CarrierReport.id == report.id)
@@ -272,12 +286,13 @@ _RECORD_FIELDS = tuple(f.name for f in fields(PolicyRecord))
 
 class _Npns:
     """Which NPNs are in the uploader's book (True), outside it (False) or match no agent
-    (absent), looked up once each on a session of its own: the ingest's connection may be busy
-    upserting a chunk."""
+    (absent), and the tenant of the agent holding each, looked up once each on a session of its
+    own: the ingest's connection may be busy upserting a chunk."""
 
     def __init__(self, principal: Principal | None) -> None:
         self.principal = principal
         self.known: dict[str, bool] = {}
+        self.tenants: dict[str, str] = {}
         self.looked_up: set[str] = set()
 
     def look_up(self, npns: set[str]) -> None:
@@ -285,11 +300,18 @@ class _Npns:
         if not new:
             return
         visible = Agent.id.in_(scope.agent_ids(self.principal)) if self.principal else true()
+        query = select(Agent.npn, visible, tenants.top_of(Agent.agency_id))
         with db.session() as session:
-            self.known |= dict(
-                session.execute(select(Agent.npn, visible).where(Agent.npn.in_(new))).all()
-            )
+            for npn, in_book, tenant in session.execute(query.where(Agent.npn.in_(new))):
+                self.known[npn] = in_book
+                self.tenants[npn] = tenant
         self.looked_up |= new
+
+    def tenant_of(self, npn: str) -> str:
+        """The tenant a row with this NPN goes into (its NPN looked up already)."""
+        if self.principal is not None:
+            return self.principal.tenant_id
+        return self.tenants.get(npn, HELD_BY_OPERATOR)
 
 
 def _in_book(npns: _Npns, batch, errors, tally) -> list[PolicyRecord]:
@@ -314,16 +336,29 @@ def _in_book(npns: _Npns, batch, errors, tally) -> list[PolicyRecord]:
     return kept
 
 
-def _store_errors(report_id: str, errors: list[RowError], tally: _Tally) -> None:
+def _outside_book(refused: list[tuple[int, str]], tally: _Tally) -> list[RowError]:
+    """The rows the upsert refused, rejected in the words of an NPN outside the book: the
+    report never tells whether someone else in the tenant holds the policy or what it says."""
+    tally.rejected += len(refused)
+    return [
+        RowError(line, f"line {line}: policy {policy_id} is outside your book")
+        for line, policy_id in sorted(refused)
+    ]
+
+
+def _store_errors(report_id: str, errors: list[RowError], tally: _Tally, conn=None) -> None:
+    """Store the first of `errors` (counted in `tally` already), on `conn` if given, else in a
+    session of their own."""
     room = MAX_STORED_ERRORS - (tally.rejected - len(errors))
     keep = sorted(errors, key=lambda e: e.line)[: max(room, 0)]
     if not keep:
         return
+    rows = [{"report_id": report_id, "line": e.line, "message": _shown(e.message)} for e in keep]
+    if conn is not None:
+        conn.execute(insert(ReportRowError), rows)
+        return
     with db.session() as session:
-        session.add_all(
-            ReportRowError(report_id=report_id, line=e.line, message=_shown(e.message))
-            for e in keep
-        )
+        session.execute(insert(ReportRowError), rows)
         session.commit()
 
 

@@ -1,9 +1,13 @@
 """Bulk upsert of policies the way each database wants it (LESSONS.md): rows go into a temporary
 staging table (PostgreSQL: COPY; SQLite: executemany), then an INSERT … SELECT … ON CONFLICT
-DO UPDATE … WHERE <something changed> moves them into `policy`.
+DO UPDATE … WHERE <something changed> moves them into `policy`, on its natural key (tenant,
+carrier, carrier policy id).
 
-Within one file the last row of a policy id wins: SQLite's staging table is keyed on the id
+Within one file the last row of a policy wins: SQLite's staging table is keyed on (tenant, id)
 (INSERT OR REPLACE); PostgreSQL's keeps every row and DISTINCT ON picks the last line.
+
+An uploader's rows that name a policy of its tenant outside its book are refused, just before
+each upsert, by one statement over the staged rows (`refused` holds their lines and ids).
 
 On PostgreSQL a big file is upserted in chunks, each in a thread while the caller parses on, so
 the database's work overlaps Python's (two CPUs instead of one). Everything still happens in
@@ -13,7 +17,7 @@ the caller's one transaction.
 import itertools
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
@@ -22,7 +26,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from downline.core.book.scope import Principal
 from downline.core.models import Policy
+from downline.core.production import queries as production
 from downline.core.production.vocabulary import PolicyRecord
 
 # A change to one of these moves `updated_at` (production.md); the rest is overwritten quietly.
@@ -77,7 +83,11 @@ class Staging:
     its last row, with what was there before the report, as one upsert would. A policy id that
     comes back in a later chunk raises RepeatedPolicy; the caller rolls back and runs the report
     again without chunks. Use it as a context manager: leaving waits for a running chunk, so the
-    connection is free when the caller's transaction ends."""
+    connection is free when the caller's transaction ends.
+
+    `tenant_of(npn)` is the tenant a row goes into. With an `uploader`, rows naming a policy of
+    its tenant it may not see are refused (`refused`: (line, carrier policy id), after `apply`);
+    the operator (no uploader) may write anywhere."""
 
     def __init__(
         self,
@@ -87,10 +97,16 @@ class Staging:
         report_id: str,
         now: datetime,
         chunk_rows: int | None = None,
+        *,
+        tenant_of: Callable[[str], str],
+        uploader: Principal | None = None,
     ) -> None:
         self.conn = conn
         self.carrier = carrier
         self.owner = owner_agency_id
+        self.tenant_of = tenant_of
+        self.uploader = uploader
+        self.refused: list[tuple[int, str]] = []
         self.report_id = report_id
         self.now = now
         self.postgres = conn.dialect.name == "postgresql"
@@ -102,6 +118,7 @@ class Staging:
         self._threads: ThreadPoolExecutor | None = None
         columns = [
             sa.Column("carrier_policy_id", sa.String, primary_key=not self.postgres),
+            sa.Column("tenant_id", sa.String, primary_key=not self.postgres),
             sa.Column("line", sa.Integer),
             sa.Column("id", sa.String),
             *(sa.Column(name, _policy.c[name].type) for name in FIELDS),
@@ -113,7 +130,10 @@ class Staging:
         if self.chunk_rows:
             conn.execute(sa.text("DROP TABLE IF EXISTS policy_seen"))
             conn.execute(
-                sa.text("CREATE TEMPORARY TABLE policy_seen (carrier_policy_id text PRIMARY KEY)")
+                sa.text(
+                    "CREATE TEMPORARY TABLE policy_seen (tenant_id text, carrier_policy_id text,"
+                    " PRIMARY KEY (tenant_id, carrier_policy_id))"
+                )
             )
 
     def __enter__(self) -> "Staging":
@@ -167,6 +187,7 @@ class Staging:
         """The staging table's columns, in order (a tuple: a million rows go through here)."""
         return (
             r.carrier_policy_id,
+            self.tenant_of(r.agent_npn),
             r.line,
             next(self.ids),
             r.status.value,
@@ -192,6 +213,7 @@ class Staging:
         when a tracked field changed (its `updated_at` moved), unchanged otherwise."""
         self.wait()
         if not self.postgres:  # SQLite: no xmax, no INSERT in a CTE; count by a join first
+            self._refuse(self.table)
             inserted, updated, total = self._count(self.table)
             self.conn.execute(self._upsert(self.table))
             return Counts(inserted, updated, total - inserted - updated)
@@ -205,12 +227,13 @@ class Staging:
         if self.chunk_rows:
             seen = self.conn.execute(
                 sa.text(
-                    "INSERT INTO policy_seen SELECT carrier_policy_id FROM policy_staged"
+                    "INSERT INTO policy_seen SELECT tenant_id, carrier_policy_id FROM policy_staged"
                     " ON CONFLICT DO NOTHING"
                 )
             )
             if seen.rowcount < total:
                 raise RepeatedPolicy
+        total -= self._refuse(staged)
         # The upsert counts for itself: RETURNING says which rows it inserted (xmax = 0) and
         # which moved updated_at; rows it left alone return nothing.
         done = self._upsert(staged).returning(
@@ -227,10 +250,25 @@ class Staging:
         self.conn.execute(sa.text("TRUNCATE policy_staging"))
         self._staged = 0
 
+    def _refuse(self, staged: sa.Table) -> int:
+        """Take out of `staged` the rows naming a policy outside the uploader's book, noting
+        them in `refused`; how many."""
+        if self.uploader is None:
+            return 0
+        outside = production.outside_book(self.uploader, self.carrier, staged.alias("staged"))
+        refused = self.conn.execute(
+            staged.delete()
+            .where(staged.c.line.in_(outside))
+            .returning(staged.c.line, staged.c.carrier_policy_id)
+        ).all()
+        self.refused += [tuple(row) for row in refused]
+        return len(refused)
+
     def _count(self, staged: sa.FromClause) -> tuple[int, int, int]:
         """(to insert, to update with a tracked change, all) before the upsert."""
         existing = _policy.alias("existing")
         match = sa.and_(
+            existing.c.tenant_id == staged.c.tenant_id,
             existing.c.carrier == self.carrier,
             existing.c.carrier_policy_id == staged.c.carrier_policy_id,
         )
@@ -249,8 +287,9 @@ class Staging:
         self.conn.execute(sa.text("DROP TABLE IF EXISTS policy_staged"))
         created = self.conn.execute(
             sa.text(
-                "CREATE TEMPORARY TABLE policy_staged AS SELECT DISTINCT ON (carrier_policy_id) *"
-                " FROM policy_staging ORDER BY carrier_policy_id, line DESC"
+                "CREATE TEMPORARY TABLE policy_staged AS"
+                " SELECT DISTINCT ON (tenant_id, carrier_policy_id) * FROM policy_staging"
+                " ORDER BY tenant_id, carrier_policy_id, line DESC"
             )
         )
         columns = (sa.Column(c.name, c.type) for c in self.table.c)
@@ -261,6 +300,7 @@ class Staging:
         dialect_insert = postgresql.insert if self.postgres else sqlite.insert
         names = [
             "id",
+            "tenant_id",
             "carrier",
             "carrier_policy_id",
             *FIELDS,
@@ -270,6 +310,7 @@ class Staging:
         ]
         source = sa.select(
             staged.c.id,
+            staged.c.tenant_id,
             sa.literal(self.carrier),
             staged.c.carrier_policy_id,
             *(staged.c[f] for f in FIELDS),
@@ -283,7 +324,7 @@ class Staging:
             (_changed(new, _policy.c, TRACKED), new.updated_at), else_=_policy.c.updated_at
         )
         return insert.on_conflict_do_update(
-            index_elements=["carrier", "carrier_policy_id"],
+            index_elements=["tenant_id", "carrier", "carrier_policy_id"],
             set_={
                 **{f: new[f] for f in FIELDS},
                 "updated_at": updated_at,

@@ -145,6 +145,7 @@ class Production:
         member_id = mbi(rng) if product in C.MEDICARE else f"{prefix}M{rng.randrange(10**8):08d}"
         return {
             "id": self._uuid7(rng, i),
+            "tenant_id": self.top_agency,  # the demo book is one tenant
             "carrier": carrier,
             "carrier_policy_id": f"{prefix}{number}",
             "agent_npn": npn,

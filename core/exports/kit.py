@@ -11,11 +11,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
+from downline.core.book import tenants
 from downline.core.book.filters import ClientFilter, FilterField, LeadFilter, fields
 from downline.core.book.paging import Key
+from downline.core.book.scope import Principal
 from downline.core.exports import paramtypes
 from downline.core.exports.types import ExportColumn, ExportParameter
-from downline.core.models import Agency, Agent
+from downline.core.models import Agency, Agent, Policy
 from downline.core.production.filters import ProductionFilter
 
 F = TypeVar("F")
@@ -83,3 +85,13 @@ def with_agent(query: Select, agent_id_column, *, agency: bool = False) -> Selec
 def ordered(query: Select, keys: Sequence[Key]) -> Select:
     """Order an export as its list is ordered."""
     return query.order_by(*(k.order() for k in keys))
+
+
+def with_policy_agent(query: Select, principal: Principal) -> Select:
+    """Join a production query's writing agent and its agency, as the list matches them: the
+    agent holding each policy's NPN in the principal's tenant (never another tenant's), if any."""
+    holder = tenants.holds_npn(writing_agent, principal.tenant_id)
+    # From Policy by name: the condition's subquery leaves SQLAlchemy unable to tell which FROM
+    # it joins, once an export's cells re-select the query's FROMs.
+    query = query.outerjoin_from(Policy, writing_agent, holder)
+    return query.outerjoin(writing_agency, writing_agency.id == writing_agent.agency_id)

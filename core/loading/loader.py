@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from downline.core import db
+from downline.core.book import tenants
 from downline.core.errors import BadUserInput
 from downline.core.loading.batches import BATCH, flush
-from downline.core.loading.kinds import AGENCIES, KINDS, Kind, Pending
+from downline.core.loading.kinds import AGENCIES, AGENTS, KINDS, Kind, Pending
 from downline.core.loading.reasons import valid_records
 from downline.core.loading.report import FileReport, LoadReport
 from downline.core.loading.tree import load_agencies
@@ -65,6 +66,8 @@ def _load_file(kind: Kind, path: Path, progress: ProgressSink | None) -> FileRep
             load_agencies(session, lines, report)
         else:
             _load_stream(session, kind, lines, report)
+        if kind is AGENTS:  # an agent may now hold the NPN of policies the operator holds
+            tenants.place_held_policies(session)
         session.commit()
     report.rejections.sort(key=attrgetter("line"))
     return report

@@ -1,8 +1,9 @@
-"""Carrier production: one row per policy (carrier, carrier policy id), and the carrier reports
-that load them, with their rejected rows.
+"""Carrier production: one row per policy (tenant, carrier, carrier policy id), and the carrier
+reports that load them, with their rejected rows.
 
-The writing agent's NPN is stored, never the agent: NPNs are matched to agents at read time, so
-a moved agent's production moves with it (production.md).
+The writing agent's NPN is stored, never the agent: NPNs are matched to agents at read time, and
+only among the agents of the policy's tenant, so a moved agent's production moves with it within
+its tenant (production.md).
 """
 
 import uuid
@@ -18,15 +19,24 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# `Policy.tenant_id` of the rows the operator holds (an operator's ingest whose NPN matched no
+# agent): visible to nobody. A value rather than NULL, so that the natural key is a plain unique
+# constraint, which ON CONFLICT names alike on PostgreSQL and SQLite.
+HELD_BY_OPERATOR = ""
+
+
 class Policy(SQLModel, table=True):
-    # The keyset-order index (updated_at DESC, id) is made by the migration.
+    # The keyset-order index (tenant_id, updated_at DESC, id) is made by the migration.
     __table_args__ = (
-        UniqueConstraint("carrier", "carrier_policy_id", name="uq_policy_natural_key"),
+        UniqueConstraint("tenant_id", "carrier", "carrier_policy_id", name="uq_policy_natural_key"),
         Index("ix_policy_npn_effective", "agent_npn", "effective_date"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    carrier: str  # the carrier plugin's key (uq_policy_natural_key's first column)
+    # The top agency whose tenant holds the policy, or HELD_BY_OPERATOR. No foreign key: the
+    # operator's value is no agency.
+    tenant_id: str = Field(max_length=64)
+    carrier: str  # the carrier plugin's key
     carrier_policy_id: str
     agent_npn: str = Field(max_length=10)
     owner_agency_id: str | None = Field(default=None, foreign_key="agency.id", index=True)

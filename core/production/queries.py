@@ -1,17 +1,19 @@
 """Carrier production as a principal sees it: the policy list and the summary, both over the
-same scoped query. A policy is visible by the scope of the agent its NPN matches (matched at
-read time, so a moved agent's production moves with it); a policy whose NPN matches no agent is
-visible to the admins of the agency that owns the row and above (production.md)."""
+same scoped query. A principal sees only policies of its own tenant. A policy is visible by the
+scope of the agent its NPN matches among that tenant's agents (matched at read time, so a moved
+agent's production moves with it); a policy whose NPN matches none of them is visible to the
+admins of the agency that owns the row and above (production.md). An upload may write over an
+existing policy only where its uploader sees it (`outside_book`)."""
 
 from datetime import datetime
 
-from sqlalchemy import Date, Select, and_, case, func, select
+from sqlalchemy import Date, FromClause, Select, and_, case, false, func, not_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from downline.core.book import scope
+from downline.core.book import scope, tenants
 from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
@@ -28,8 +30,9 @@ GUIDANCE = {
 }
 
 
-# Each policy is joined to the agent its NPN matches (an NPN is unique among agents), under an
-# alias so that the scope's own subqueries over `agent` stay uncorrelated with it.
+# Each policy is joined to the agent its NPN matches in the policy's tenant (an NPN is unique
+# among agents), under an alias so that the scope's own subqueries over `agent` stay uncorrelated
+# with it.
 _matched = aliased(Agent, name="matched_agent")
 
 
@@ -39,8 +42,29 @@ def policies_query(principal: Principal, f: ProductionFilter) -> Select:
 
 def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
     """`query` (over Policy) joined to the matched agent, limited to what `principal` may see."""
-    matched = query.outerjoin(_matched, _matched.npn == Policy.agent_npn)
-    return matched.where(_visible(principal, f), *_filters(f))
+    in_tenant = _with_matched(query, principal).where(Policy.tenant_id == principal.tenant_id)
+    return in_tenant.where(_visible(principal, f), *_filters(f))
+
+
+def _with_matched(query: Select, principal: Principal) -> Select:
+    """`query` joined to the agent holding each policy's NPN in the principal's tenant: the only
+    tenant whose policies it may see (or write)."""
+    return query.outerjoin_from(Policy, _matched, tenants.holds_npn(_matched, principal.tenant_id))
+
+
+def outside_book(principal: Principal, carrier: str, staged: FromClause) -> Select:
+    """The `line`s of `staged` (carrier_policy_id, line) naming a policy that the uploader's
+    tenant holds and the uploader may not see: writing over it would take another agent's
+    policy. One statement for a whole batch of rows."""
+    existing = and_(
+        Policy.tenant_id == principal.tenant_id,
+        Policy.carrier == carrier,
+        Policy.carrier_policy_id == staged.c.carrier_policy_id,
+    )
+    query = select(staged.c.line).select_from(staged).join(Policy, existing)
+    # Unseen includes NULL: an unmatched policy owned by no agency is nobody's to write over.
+    seen = func.coalesce(_visible(principal, ProductionFilter()), false())
+    return _with_matched(query, principal).where(not_(seen))
 
 
 def _visible(principal: Principal, f: ProductionFilter):

@@ -1,6 +1,6 @@
 """production: merged carrier production, honoring every ProductionFilter field (exports.md).
-The writing agent and its agency are matched by NPN at read time, so both are empty for a policy
-whose NPN matches no agent."""
+The writing agent and its agency are matched by NPN at read time, among the agents of the
+policy's tenant, so both are empty for a policy whose NPN matches none of them."""
 
 from downline import plugins as kit
 
@@ -44,10 +44,7 @@ CELLS = (
 
 def rows(ctx: kit.ExportContext):
     query = kit.policies_query(ctx.principal, kit.production_filter(ctx.params))
-    query = query.outerjoin(kit.writing_agent, kit.writing_agent.npn == P.agent_npn).outerjoin(
-        kit.writing_agency, kit.writing_agency.id == kit.writing_agent.agency_id
-    )
-    return kit.ordered(query, kit.PRODUCTION_ORDER)
+    return kit.ordered(kit.with_policy_agent(query, ctx.principal), kit.PRODUCTION_ORDER)
 
 
 PRODUCTION = kit.export_type(

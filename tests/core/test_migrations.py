@@ -1,14 +1,20 @@
 """The migrations make exactly the schema the models describe, plus the keyset indexes that
-only migrations spell (per dialect), on SQLite and PostgreSQL."""
+only migrations spell (per dialect), on SQLite and PostgreSQL; and those that move data move it
+right (each tested from a database populated at the revision before)."""
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from downline.core import db
+from downline.core import db, migrate
+from tests.conftest import PG_ADMIN_URL, unavailable
 
 KEYSET_INDEXES = {
     "client": {"ix_client_order", "ix_client_agent_order"},
@@ -93,3 +99,123 @@ def test_exports_made_before_0006_take_their_requesters_standing_where_it_still_
             "agent-export-of-an-admin-now": (None, None, None),
             "export-of-a-removed-user": (None, None, None),
         }
+
+
+# ---- 0005: policies move into their tenants ------------------------------------------------
+
+AGENCIES = {"acme": None, "acme-east": "acme", "bolt": None, "bolt-sub": "bolt"}
+CLOSURE = [(a, a, 0) for a in AGENCIES] + [("acme", "acme-east", 1), ("bolt", "bolt-sub", 1)]
+AGENTS = {"ann": ("100", "acme-east"), "dan": ("400", "bolt")}
+REPORTS = {"r-acme": "acme-east", "r-operator": None}
+# id: (agent NPN, owner agency, report) -> the tenant 0005 gives it
+POLICIES = {
+    "p-matched": (("100", "bolt-sub", None), "acme"),  # its agent's tenant, whoever owns it
+    "p-owned": (("999", "bolt-sub", "r-acme"), "bolt"),  # no agent: the owner's
+    "p-reported": (("999", None, "r-acme"), "acme"),  # no owner: the report's uploader's
+    "p-operator": (("999", None, "r-operator"), ""),  # the operator's, no agent: held
+    "p-demo": (("400", None, None), "bolt"),
+    "p-nobody": (("998", None, None), ""),
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated(request, tmp_path) -> Iterator[sa.Engine]:
+    """An engine on a database of its own with no tables yet."""
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+        yield engine
+        engine.dispose()
+        return
+    name = f"downline_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL means "not here"
+        unavailable("PostgreSQL", str(exc).splitlines()[0])
+    engine = sa.create_engine(sa.engine.make_url(PG_ADMIN_URL).set(database=name))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def to_revision(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as conn:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def book_at_0004(conn) -> None:
+    """The hierarchy, reports and policies above, written as 0004 stored them."""
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def insert(table: str, **row) -> None:
+        names = ", ".join(row)
+        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES (:{', :'.join(row)})"), row)
+
+    for agency, parent in AGENCIES.items():
+        insert("agency", id=agency, name=agency, parent_id=parent, created_at=now,
+               exports_allowed_for_agents=True)  # fmt: skip
+    for ancestor, descendant, depth in CLOSURE:
+        insert("agency_closure", ancestor_id=ancestor, descendant_id=descendant, depth=depth)
+    for agent, (npn, agency) in AGENTS.items():
+        insert("agent", id=agent, name=agent, npn=npn, agency_id=agency, created_at=now)
+    for report, uploader in REPORTS.items():
+        insert("carrier_report", id=report, filename="f.csv", storage_key="k", as_of=now.date(),
+               status="SUCCEEDED", uploader_agency_id=uploader, rows_read=0, rows_inserted=0,
+               rows_updated=0, rows_unchanged=0, rows_rejected=0, unmatched_npns="[]",
+               uploaded_at=now, attempts=1)  # fmt: skip
+    for policy, ((npn, owner, report), _tenant) in POLICIES.items():
+        insert("policy", id=policy, carrier="humana", carrier_policy_id=f"HUM-{policy}",
+               agent_npn=npn, owner_agency_id=owner, product_type="MAPD", client_name="C",
+               status="ACTIVE", first_seen_at=now, updated_at=now, report_id=report)  # fmt: skip
+
+
+def test_0005_moves_every_policy_into_its_tenant(unmigrated):
+    to_revision(unmigrated, "0004")
+    with unmigrated.begin() as conn:
+        book_at_0004(conn)
+
+    to_revision(unmigrated, "head")
+
+    with unmigrated.connect() as conn:
+        tenants = dict(conn.execute(sa.text("SELECT id, tenant_id FROM policy")).all())
+    assert tenants == {policy: tenant for policy, (_row, tenant) in POLICIES.items()}
+    indexes = {i["name"]: i for i in sa.inspect(unmigrated).get_indexes("policy")}
+    assert indexes["ix_policy_order"]["column_names"][0] == "tenant_id"
+
+
+def test_0005_keys_policies_by_tenant_and_downgrades_only_while_no_id_is_shared(unmigrated):
+    to_revision(unmigrated, "0004")
+    with unmigrated.begin() as conn:
+        book_at_0004(conn)
+    to_revision(unmigrated, "head")
+    copy = (
+        "INSERT INTO policy (id, tenant_id, carrier, carrier_policy_id, agent_npn, product_type,"
+        " client_name, status, first_seen_at, updated_at)"
+        " SELECT :id, :tenant, carrier, carrier_policy_id, agent_npn, product_type, client_name,"
+        " status, first_seen_at, updated_at FROM policy WHERE id = 'p-matched'"
+    )
+    with unmigrated.begin() as conn:  # Bolt may hold Acme's policy id, once
+        conn.execute(sa.text(copy), {"id": "p-bolt", "tenant": "bolt"})
+    with pytest.raises(sa.exc.IntegrityError), unmigrated.begin() as conn:
+        conn.execute(sa.text(copy), {"id": "p-again", "tenant": "acme"})
+
+    # Down to 0005 first: the refusal below is 0005's own (SQLite cannot roll back the batch
+    # table rebuild of a later revision's downgrade in the same run).
+    to_revision(unmigrated, "0005", down=True)
+    with pytest.raises(RuntimeError, match="policy 'HUM-p-matched' of humana is held by more"):
+        to_revision(unmigrated, "0004", down=True)
+    with unmigrated.begin() as conn:
+        conn.execute(sa.text("DELETE FROM policy WHERE id = 'p-bolt'"))
+    to_revision(unmigrated, "0004", down=True)
+
+    inspector = sa.inspect(unmigrated)
+    assert "tenant_id" not in {c["name"] for c in inspector.get_columns("policy")}
+    keys = {u["name"]: u["column_names"] for u in inspector.get_unique_constraints("policy")}
+    assert keys["uq_policy_natural_key"] == ["carrier", "carrier_policy_id"]

@@ -1,7 +1,7 @@
 """export: where its requester stood, and the address its request came to
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-28 09:00:00
 
 An export is its requester's only while the requester still stands where it stood when asking:
@@ -22,7 +22,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

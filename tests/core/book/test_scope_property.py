@@ -30,6 +30,13 @@ def depth_of(parents: dict[int, int | None], node: int) -> int:
     return depth
 
 
+def top_of(parents: dict[int, int | None], node: int) -> int:
+    """The top agency above `node`: its tenant."""
+    while parents[node] is not None:
+        node = parents[node]
+    return node
+
+
 def below(parents: dict[int, int | None], top: int) -> set[int]:
     """Brute force: every agency whose chain of parents reaches `top` (itself included)."""
     found = set()
@@ -226,8 +233,8 @@ def test_every_principal_sees_exactly_its_scope(api, load_book, database, empty_
 
 @st.composite
 def production_books(draw):
-    """A hierarchy, agents (moved or not), and policies on their NPNs or on NPNs of nobody,
-    each owned by some agency or by none (the operator's)."""
+    """A hierarchy, agents (moved or not, across tenants too), and policies on their NPNs or on
+    NPNs of nobody, each owned by some agency or by none (the operator's)."""
     parents, agent_agency, _, _, moved_parents, moved_agents, principals = draw(books())
     n_agencies, n_agents = len(parents), len(agent_agency)
     policies = draw(
@@ -243,6 +250,14 @@ def production_books(draw):
 
 def npn_of(agent: int) -> str:
     return str(500 + agent)  # agents beyond the book hold no agent: their NPN matches nobody
+
+
+def tenant_at_ingest(parents, agent_agency, agent: int, owner: int | None) -> str:
+    """The tenant a policy went into (as migration 0005 places one): its agent's, else its
+    owner's, else the operator's."""
+    if agent in agent_agency:
+        return f"g{top_of(parents, agent_agency[agent])}"
+    return "" if owner is None else f"g{top_of(parents, owner)}"
 
 
 def test_production_and_its_summary_show_exactly_the_scope(
@@ -261,10 +276,12 @@ def test_production_and_its_summary_show_exactly_the_scope(
         parents, agent_agency, moved_parents, moved_agents, policies, principals = book
         empty_database()
         assert not load_book(records(parents, agent_agency, [], [])).rejections
+        tenants = [tenant_at_ingest(parents, agent_agency, a, o) for a, o in policies]
         with db.session() as session:
             for i, (agent, owner) in enumerate(policies):
                 session.add(
                     Policy(
+                        tenant_id=tenants[i],
                         carrier="humana",
                         carrier_policy_id=f"P{i}",
                         agent_npn=npn_of(agent),
@@ -277,17 +294,28 @@ def test_production_and_its_summary_show_exactly_the_scope(
             session.commit()
         moved = records(moved_parents, moved_agents, [], [])
         assert not load_book({"agencies": moved["agencies"], "agents": moved["agents"]}).rejections
+
+        def matched(i: int) -> bool:
+            """Whether policy i's NPN matches an agent of its own tenant (after the moves)."""
+            agent = policies[i][0]
+            in_tenant = f"g{top_of(moved_parents, moved_agents.get(agent, 0))}"
+            return agent in moved_agents and in_tenant == tenants[i]
+
         for kind, who in principals:
             email = f"{kind}{who}@p.test"
             visible_agents = {
                 int(a[1:]) for a in expected_agents((kind, who), moved_parents, moved_agents)
             }
             below_me = below(moved_parents, who) if kind == "admin" else set()
+            mine = f"g{top_of(moved_parents, who if kind == 'admin' else moved_agents[who])}"
             expected = {
                 f"P{i}"
                 for i, (agent, owner) in enumerate(policies)
-                if agent in visible_agents
-                or (agent not in moved_agents and owner is not None and owner in below_me)
+                if tenants[i] == mine
+                and (
+                    (matched(i) and agent in visible_agents)
+                    or (not matched(i) and owner is not None and owner in below_me)
+                )
             }
             got, total = walk(api, email, "production", "ProductionFilter", None)
             ids = api.gql(
@@ -303,7 +331,7 @@ def test_production_and_its_summary_show_exactly_the_scope(
             assert sum(b["submitted"] for b in buckets) == len(expected)
             per_agent = {b["agent"]["id"] if b["agent"] else None: b["submitted"] for b in buckets}
             for agent in visible_agents:
-                mine = sum(1 for a, _ in policies if a == agent)
-                assert per_agent.get(f"a{agent}", 0) == mine
+                held = sum(1 for i, (a, _) in enumerate(policies) if a == agent and matched(i))
+                assert per_agent.get(f"a{agent}", 0) == held
 
     check()

@@ -121,3 +121,32 @@ def test_every_chunk_size_gives_the_one_upserts_policies_and_counts(chunks, cli,
     assert "rows read 13, inserted 12, updated 0, unchanged 0, rejected 0" in whole
     assert "rows read 13, inserted 12, updated 0, unchanged 0, rejected 0" in chunked
     assert state() == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 5])
+def test_rows_naming_policies_outside_the_uploaders_book_are_refused_in_every_chunk(
+    chunks, chunk_upserts, cli, tmp_path, database, size
+):
+    """n2 sends every row of the operator's report on its own NPN: the four policies of n1 and
+    n3 (its tenant, not its book) are refused wherever their chunk falls; the policies of
+    another tenant (n4's) and the operator's held ones are not even seen, so they are new
+    policies of n2's tenant."""
+    assert cli("ingest", HUMANA, "--as-of", "2026-11-24").exit_code == 0
+    chunk_upserts.clear()
+    lines = lines_of(HUMANA)
+    own = [lines[0], *(",".join(["x", "18000002", *line.split(",")[2:]]) for line in lines[1:])]
+    path = write(tmp_path, "humana-own.csv", own)
+    with db.session() as session:
+        before = set(session.execute(select(Policy.id, Policy.agent_npn, Policy.updated_at)))
+    chunks(size)
+
+    result = cli("ingest", path, "--as-of", "2026-11-24", "--as", "n2@t.test")
+
+    assert "rows read 12, inserted 6, updated 0, unchanged 2, rejected 4" in result.output
+    for line, policy in ((2, "HUM493184650"), (4, "HUM254574355"), (9, "HUM199677588")):
+        assert f"line {line}: policy {policy} is outside your book" in result.output
+    assert "line 11: policy HUM984542419 is outside your book" in result.output
+    assert (len(chunk_upserts) > 1) == (size > 0 and database.startswith("postgres"))
+    with db.session() as session:
+        after = set(session.execute(select(Policy.id, Policy.agent_npn, Policy.updated_at)))
+    assert before <= after and len(after) == 18
