@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOWNLINE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DOWNLINE_", extra="ignore", use_attribute_docstrings=True
+    )
 
     env: str = "development"
     var_dir: Path = Path("var")
@@ -27,6 +29,10 @@ class Settings(BaseSettings):
     jwt_email_claim: str = "email"
     s3_endpoint_url: str | None = None
     max_upload_mb: int = 200
+    max_query_cost: int = Field(default=50_000, ge=1)
+    """The most objects one operation may ask for: a list costs its `first` (or its default page)
+    times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,
+    BAD_USER_INPUT naming the cost and the limit, before anything runs."""
     job_stale_seconds: int = 300
     public_url: str = "http://127.0.0.1:8000"
     download_link_ttl: int = 3600

@@ -1,5 +1,5 @@
-"""The GraphQL schema (contract.graphql) with the hardening of LESSONS.md: depth, alias and token
-limits, parser and validation caches, error shaping; introspection off in production."""
+"""The GraphQL schema (contract.graphql) with the hardening of LESSONS.md: depth, alias, token and
+cost limits, parser and validation caches, error shaping; introspection off in production."""
 
 from collections.abc import Iterator
 from functools import partial
@@ -18,8 +18,10 @@ from strawberry.extensions import max_aliases as alias_limit
 from strawberry.extensions import query_depth_limiter as depth_limit
 from strawberry.tools import merge_types
 
+from downline.core.config import Settings
 from downline.core.errors import BadUserInput
 from downline.schema.book import Client, Lead
+from downline.schema.cost import CostLimit
 from downline.schema.errors import shape_all, shaped_stream
 from downline.schema.exports import (
     AuditEvent,
@@ -42,6 +44,7 @@ SubscriptionRoot = merge_types("Subscription", (ExportSubscription, ReportSubscr
 MAX_DEPTH = 10
 MAX_ALIASES = 100
 MAX_TOKENS = 5000
+MAX_COST = Settings.model_fields["max_query_cost"].default  # unless DOWNLINE_MAX_QUERY_COST says
 
 
 # The limits' validation rules are built once: a rule class made per request would be a new
@@ -108,7 +111,9 @@ class DownlineSchema(strawberry.Schema):
         mistake is answered, not logged as a stack trace."""
 
 
-def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.Schema:
+def make_schema(
+    *, production: bool = False, max_cost: int = MAX_COST, extra_extensions=()
+) -> strawberry.Schema:
     """`extra_extensions`: the server's own (metrics), which the schema must not import."""
     extensions = [
         *extra_extensions,
@@ -119,6 +124,7 @@ def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.
         partial(ValidationCache, maxsize=256),
         RefuseBadInput,
         NamedOperation,
+        partial(CostLimit, max_cost=max_cost),
         FreshLoaders,
     ]
     if production:

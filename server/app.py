@@ -69,7 +69,11 @@ def create_app() -> Starlette:
     plugins.installed_parsers()
     plugins.installed_export_types()
     view = DownlineGraphQL(
-        make_schema(production=settings.production, extra_extensions=[metrics.OperationMetrics]),
+        make_schema(
+            production=settings.production,
+            max_cost=settings.max_query_cost,
+            extra_extensions=[metrics.OperationMetrics],
+        ),
         DramatiqQueue(),
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
