@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     jwt_email_claim: str = "email"
     s3_endpoint_url: str | None = None
     max_upload_mb: int = 200
+    max_query_bytes: int = Field(default=1_000_000, ge=1)
+    """The largest GraphQL request body that is not an upload, comments and whitespace included
+    (413 beyond). Refused unread when Content-Length says so, else counted while it is read."""
     max_query_cost: int = Field(default=50_000, ge=1)
     """The most objects one operation may ask for: a list costs its `first` (or its default page)
     times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,

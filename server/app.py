@@ -79,7 +79,11 @@ def create_app() -> Starlette:
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
     )
-    graphql = Authenticated(view, max_body_bytes=settings.max_upload_mb * 1024 * 1024)
+    graphql = Authenticated(
+        view,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        max_query_bytes=settings.max_query_bytes,
+    )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
