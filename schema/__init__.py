@@ -1,5 +1,6 @@
 """The GraphQL schema (contract.graphql) with the hardening of LESSONS.md: depth, alias, token and
-cost limits, parser and validation caches, error shaping; introspection off in production."""
+cost limits, parser and validation caches (a large document parsed and validated off the event
+loop), error shaping; introspection off in production."""
 
 from collections.abc import Iterator
 from functools import partial
@@ -10,9 +11,7 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions import max_aliases as alias_limit
 from strawberry.extensions import query_depth_limiter as depth_limit
@@ -33,6 +32,7 @@ from downline.schema.exports import (
 from downline.schema.hierarchy import Agency, Agent
 from downline.schema.inputs import RefuseBadInput
 from downline.schema.mutation import Mutation
+from downline.schema.parsing import ParseAndValidate
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.query import Query
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
@@ -119,9 +119,8 @@ def make_schema(
         *extra_extensions,
         # Factories, not instances: a fresh extension per request (the caches live at module level).
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(ParserCache, maxsize=256),
+        ParseAndValidate,
         Limits,
-        partial(ValidationCache, maxsize=256),
         RefuseBadInput,
         NamedOperation,
         partial(CostLimit, max_cost=max_cost),
