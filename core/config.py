@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     """The most objects one operation may ask for: a list costs its `first` (or its default page)
     times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,
     BAD_USER_INPUT naming the cost and the limit, before anything runs."""
+    db_pool_size: int = Field(default=40, ge=1)
+    """Database connections one process may hold at once. The API runs requests on as many
+    worker threads (database work, large documents), less those the in-process job workers may
+    hold, so that a request's thread does not wait for a connection. The API processes times
+    this must fit in PostgreSQL's max_connections."""
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a request waits for a database connection before it is answered 503 ("the
+    database is busy; try again", with Retry-After) instead of hanging."""
     job_stale_seconds: int = 300
     public_url: str = "http://127.0.0.1:8000"
     download_link_ttl: int = 3600

@@ -4,23 +4,30 @@ HTTP: a missing or bad token answers 401 with a JSON error before GraphQL runs. 
 graphql-transport-ws and legacy graphql-ws): the token comes in connection_init's payload as
 {"authorization": "Bearer <token>"}; without a valid one the connection is refused.
 
-A POST body over its limit is answered 413, unparsed.
+A POST body over its limit is answered 413, unparsed; a request that gets no database
+connection within DOWNLINE_DB_POOL_TIMEOUT, 503 with Retry-After.
 """
 
+import logging
 from contextvars import ContextVar
 
 import anyio.to_thread
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from downline.core.db import BUSY
 from downline.schema.context import Context, JobQueue
 from downline.server.auth import AuthError, authenticate
 
+log = logging.getLogger("downline.api")
+
 # Bytes: a JSON body this long decodes in well under a millisecond, less than the hop to a thread.
 LARGE_BODY = 64 * 1024
+RETRY_AFTER_SECONDS = 2
 
 # The request's body and what it decoded to in a worker thread (see parse_http_body).
 _decoded: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded", default=None)
@@ -51,6 +58,18 @@ class DownlineGraphQL(GraphQL):
         if done is not None and done[0] is data:
             return done[1]
         return super().decode_json(data)
+
+    def create_response(self, response_data, sub_response):
+        """503 with Retry-After when a part of the answer could not have its database
+        connection in time: the client should try again, not take the errors as its own."""
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and any(
+            error.get("extensions", {}).get("code") == "UNAVAILABLE"
+            for error in response_data.get("errors") or ()
+        ):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     async def get_context(self, request, response) -> Context:
         principal = request.scope.get("state", {}).get("principal")
@@ -117,12 +136,22 @@ class Authenticated:
             principal = await authenticate(request.headers.get("authorization"))
         except AuthError as exc:
             return _error(401, str(exc), "UNAUTHENTICATED")
+        except PoolTimeout:
+            log.warning("no database connection within the pool timeout to sign a request in")
+            return _busy()
         scope.setdefault("state", {})["principal"] = principal
         return None
 
 
 def _over(length: str, limit: int) -> bool:
     return not length.isdigit() or int(length) > limit
+
+
+def _busy() -> JSONResponse:
+    """No database connection could be had in time: nothing wrong with the request."""
+    response = _error(503, BUSY, "UNAVAILABLE")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _error(status: int, message: str, code: str, field: str | None = None) -> JSONResponse:
