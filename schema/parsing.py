@@ -1,24 +1,27 @@
-"""Parsing and validating a document: cached on the event loop for the small documents clients
-send again and again, uncached in a worker thread for a large one.
+"""Parsing and validating a document: cached, and in a worker thread unless it is short.
 
-graphql-core's lexer is pure Python, about a quarter of a second per megabyte here, and a
-document's comments and whitespace cost it as much as its tokens do (MaxTokensLimiter counts
-tokens only); on the event loop that is a pause of every other request of the process. A large
-document is not cached either: it is seldom sent twice, and a cache of them would keep hundreds
-of them in memory.
+graphql-core's lexer and validation are pure Python: a document of a few kilobytes of fields
+takes milliseconds, and comments and whitespace cost the lexer as much as tokens do
+(MaxTokensLimiter counts tokens only), about a quarter of a second per megabyte here. On the event
+loop that is a pause of every other request of the process. The caches spare the work for the
+documents clients send again and again; a very long document is not cached, as a cache of them
+would hold hundreds of megabytes.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache, partial
+from typing import Any
 
 import anyio.to_thread
 from graphql import parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.schema.schema import validate_document  # graphql-core's, plus strawberry's rules
 
-# Characters: a document this long parses and validates in about a millisecond, less than the
-# hop to a thread costs under load.
-LARGE_DOCUMENT = 10_000
+# Characters. Up to this, parsing and validating take a millisecond or so (and a document sent
+# again is a cache hit): not worth the hop to a thread.
+SHORT = 1_000
+# Up to this, a document is cached (at most CACHED of them: a few tens of megabytes at worst).
+CACHEABLE = 100_000
 CACHED = 256
 
 _cached_parse = lru_cache(maxsize=CACHED)(parse)
@@ -31,22 +34,24 @@ class ParseAndValidate(SchemaExtension):
 
     async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
-        if self._large():
-            work = partial(parse, context.query, **context.parse_options)
-            context.graphql_document = await anyio.to_thread.run_sync(work)
-        else:
-            context.graphql_document = _cached_parse(context.query, **context.parse_options)
+        how = _cached_parse if self._cacheable() else parse
+        work = partial(how, context.query, **context.parse_options)
+        context.graphql_document = await self._off_the_loop_unless_short(work)
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        arguments = (context.schema._schema, context.graphql_document, context.validation_rules)
-        if self._large():
-            errors = await anyio.to_thread.run_sync(validate_document, *arguments)
-        else:
-            errors = _cached_validate(*arguments)
-        context.pre_execution_errors = errors
+        how = _cached_validate if self._cacheable() else validate_document
+        work = partial(
+            how, context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        context.pre_execution_errors = await self._off_the_loop_unless_short(work)
         yield
 
-    def _large(self) -> bool:
-        return len(self.execution_context.query or "") > LARGE_DOCUMENT
+    def _cacheable(self) -> bool:
+        return len(self.execution_context.query) <= CACHEABLE
+
+    async def _off_the_loop_unless_short(self, work: Callable[[], Any]) -> Any:
+        if len(self.execution_context.query) <= SHORT:
+            return work()
+        return await anyio.to_thread.run_sync(work)
