@@ -32,7 +32,7 @@ from downline.schema.exports import (
 from downline.schema.hierarchy import Agency, Agent
 from downline.schema.inputs import RefuseBadInput
 from downline.schema.mutation import Mutation
-from downline.schema.parsing import ParseAndValidate
+from downline.schema.parsing import ParseAndValidate, ParseAndValidateSync
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.query import Query
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
@@ -105,6 +105,15 @@ class DownlineSchema(strawberry.Schema):
             return shaped_stream(result, self.hide_suggestions)
         shape_all(result, self.hide_suggestions)
         return result
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """`execute_sync` cannot await a hook: it parses and validates where it is called."""
+        extensions = super().get_extensions(sync)
+        if sync:
+            return [
+                ParseAndValidateSync() if isinstance(e, ParseAndValidate) else e for e in extensions
+            ]
+        return extensions
 
     def process_errors(self, errors, execution_context=None) -> None:
         """ShapeErrors logs what deserves it (internal errors, with their reference); a user's

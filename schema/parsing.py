@@ -8,7 +8,7 @@ documents clients send again and again; a very long document is not cached, as a
 would hold hundreds of megabytes.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache, partial
 from typing import Any
 
@@ -28,30 +28,54 @@ _cached_parse = lru_cache(maxsize=CACHED)(parse)
 _cached_validate = lru_cache(maxsize=CACHED)(validate_document)
 
 
-class ParseAndValidate(SchemaExtension):
-    """In place of strawberry's ParserCache and ValidationCache (the caches are module-level,
-    shared by every request)."""
+class _Caches(SchemaExtension):
+    """What strawberry's ParserCache and ValidationCache do (the caches are module-level, shared
+    by every request), as work to run."""
 
-    async def on_parse(self) -> AsyncIterator[None]:
+    def _parse(self) -> Callable[[], Any]:
         context = self.execution_context
         how = _cached_parse if self._cacheable() else parse
-        work = partial(how, context.query, **context.parse_options)
-        context.graphql_document = await self._off_the_loop_unless_short(work)
-        yield
+        return partial(how, context.query, **context.parse_options)
 
-    async def on_validate(self) -> AsyncIterator[None]:
+    def _validate(self) -> Callable[[], Any]:
         context = self.execution_context
         how = _cached_validate if self._cacheable() else validate_document
-        work = partial(
+        return partial(
             how, context.schema._schema, context.graphql_document, context.validation_rules
         )
-        context.pre_execution_errors = await self._off_the_loop_unless_short(work)
-        yield
 
     def _cacheable(self) -> bool:
         return len(self.execution_context.query) <= CACHEABLE
+
+
+class ParseAndValidate(_Caches):
+    """Off the event loop unless the document is short."""
+
+    async def on_parse(self) -> AsyncIterator[None]:
+        self.execution_context.graphql_document = await self._off_the_loop_unless_short(
+            self._parse()
+        )
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        self.execution_context.pre_execution_errors = await self._off_the_loop_unless_short(
+            self._validate()
+        )
+        yield
 
     async def _off_the_loop_unless_short(self, work: Callable[[], Any]) -> Any:
         if len(self.execution_context.query) <= SHORT:
             return work()
         return await anyio.to_thread.run_sync(work)
+
+
+class ParseAndValidateSync(_Caches):
+    """For `execute_sync`, which cannot await (tests, tools): the work where it is called."""
+
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.graphql_document = self._parse()()
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        self.execution_context.pre_execution_errors = self._validate()()
+        yield
