@@ -61,7 +61,7 @@ class _Count:
         self.schema = schema
         self.fragments = fragments
         self.variables = dict(_variable_defaults(operation)) | dict(variables)
-        self.spread: dict[tuple[str, bool], int] = {}
+        self.fragment_costs: dict[tuple[str, bool], int] = {}
 
     def selections(self, selection_set: SelectionSetNode, parent, paged: bool) -> int:
         """`paged`: the selection is that of a field with `first`, whose lists are its page."""
@@ -79,11 +79,11 @@ class _Count:
 
     def fragment(self, name: str, paged: bool) -> int:
         key = (name, paged)
-        if key not in self.spread:
+        if key not in self.fragment_costs:
             fragment = self.fragments[name]
             on = self.schema.get_type(fragment.type_condition.name.value)
-            self.spread[key] = self.selections(fragment.selection_set, on, paged)
-        return self.spread[key]
+            self.fragment_costs[key] = self.selections(fragment.selection_set, on, paged)
+        return self.fragment_costs[key]
 
     def field(self, node: FieldNode, parent: GraphQLNamedType, paged: bool) -> int:
         # Introspection (__schema, __type, __typename) is not among a type's fields.
