@@ -12,7 +12,9 @@ from downline.core.private import FILE_MODE, private_dir
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOWNLINE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DOWNLINE_", extra="ignore", use_attribute_docstrings=True
+    )
 
     env: str = "development"
     var_dir: Path = Path("var")
@@ -29,6 +31,21 @@ class Settings(BaseSettings):
     jwt_email_claim: str = "email"
     s3_endpoint_url: str | None = None
     max_upload_mb: int = 200
+    max_query_bytes: int = Field(default=1_000_000, ge=1)
+    """The largest GraphQL request body that is not an upload, comments and whitespace included
+    (413 beyond). Refused unread when Content-Length says so, else counted while it is read."""
+    max_query_cost: int = Field(default=50_000, ge=1)
+    """The most objects one operation may ask for: a list costs its `first` (or its default page)
+    times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,
+    BAD_USER_INPUT naming the cost and the limit, before anything runs."""
+    db_pool_size: int = Field(default=40, ge=1)
+    """Database connections one process may hold at once. The API runs requests on as many
+    worker threads (database work, large documents), less those the in-process job workers may
+    hold, so that a request's thread does not wait for a connection. The API processes times
+    this must fit in PostgreSQL's max_connections."""
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a request waits for a database connection before it is answered 503 ("the
+    database is busy; try again", with Retry-After) instead of hanging."""
     job_stale_seconds: int = 300
     # Unset: links use the address the request came to (core/links.py).
     public_url: str | None = None

@@ -13,18 +13,35 @@ from sqlmodel import Session
 from downline.core.config import get_settings
 from downline.core.private import private_file
 
+# Connections kept open between bursts; the rest of a pool is opened when needed and closed after.
+KEPT_OPEN = 10
 
-def make_engine(url: str) -> Engine:
+BUSY = "the database is busy; try again"
+"""The answer when no connection could be had within DOWNLINE_DB_POOL_TIMEOUT (the pool raises
+sqlalchemy.exc.TimeoutError)."""
+
+
+def make_engine(url: str, connections: int, wait: float) -> Engine:
+    """At most `connections` at once, SQLite and PostgreSQL alike; a checkout waits `wait`
+    seconds at most for one to come back."""
+    kept = min(connections, KEPT_OPEN)
+    pool = {"pool_size": kept, "max_overflow": connections - kept, "pool_timeout": wait}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        if not in_memory:
             # SQLite gives its -wal, -shm and -journal files the database file's own mode.
             private_file(Path(parsed.database))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # An in-memory database lives in one connection per thread: no pool to size.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **({} if in_memory else pool),
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre_ping: a connection dropped by the server is replaced, not handed to the next request.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -37,7 +54,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(settings.database_url, settings.db_pool_size, settings.db_pool_timeout)
 
 
 def reset() -> None:

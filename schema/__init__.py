@@ -1,6 +1,8 @@
 """The GraphQL schema: each domain module owns its Query, Mutation and Subscription fields, merged
-here into the roots, with the hardening every operation passes (schema/extensions.py), parser and
-validation caches, error shaping, and introspection off in production."""
+here into the roots, with the hardening every operation passes (schema/extensions.py: depth,
+alias, token and cost limits), parser and validation caches (a large document parsed and
+validated off the event loop, schema/parsing.py), error shaping, and introspection off in
+production."""
 
 from functools import partial
 
@@ -8,12 +10,13 @@ import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
+    SchemaExtension,
 )
 from strawberry.tools import merge_types
 
+from downline.core.config import Settings
 from downline.schema.book import BookQuery, Client, Lead
+from downline.schema.cost import CostLimit
 from downline.schema.errors import shape_all, shaped_stream
 from downline.schema.exports import (
     AuditEvent,
@@ -31,6 +34,7 @@ from downline.schema.extensions import (
 )
 from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
 from downline.schema.nodes import NodeQuery
+from downline.schema.parsing import ParseAndValidate, ParseAndValidateSync
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
 
@@ -41,6 +45,8 @@ QueryRoot = merge_types(
 )
 MutationRoot = merge_types("Mutation", (HierarchyMutation, ExportMutation, ReportMutation))
 SubscriptionRoot = merge_types("Subscription", (ExportSubscription, ReportSubscription))
+
+MAX_COST = Settings.model_fields["max_query_cost"].default  # unless DOWNLINE_MAX_QUERY_COST says
 
 
 class DownlineSchema(strawberry.Schema):
@@ -61,22 +67,33 @@ class DownlineSchema(strawberry.Schema):
         shape_all(result, self.hide_suggestions)
         return result
 
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """`execute_sync` cannot await a hook: it parses and validates where it is called."""
+        extensions = super().get_extensions(sync)
+        if sync:
+            return [
+                ParseAndValidateSync() if isinstance(e, ParseAndValidate) else e for e in extensions
+            ]
+        return extensions
+
     def process_errors(self, errors, execution_context=None) -> None:
         """ShapeErrors logs what deserves it (internal errors, with their reference); a user's
         mistake is answered, not logged as a stack trace."""
 
 
-def make_schema(*, production: bool = False, extra_extensions=()) -> strawberry.Schema:
+def make_schema(
+    *, production: bool = False, max_cost: int = MAX_COST, extra_extensions=()
+) -> strawberry.Schema:
     """`extra_extensions`: the server's own (metrics), which the schema must not import."""
     extensions = [
         *extra_extensions,
         # Factories, not instances: a fresh extension per request (the caches live at module level).
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(ParserCache, maxsize=256),
+        ParseAndValidate,
         Limits,
-        partial(ValidationCache, maxsize=256),
         RefuseBadInput,
         NamedOperation,
+        partial(CostLimit, max_cost=max_cost),
         FreshLoaders,
     ]
     if production:

@@ -1,8 +1,9 @@
 """Every error leaves with `extensions.code` (operations.md): DownlineSchema shapes every result
 it returns, executed, refused before execution, or streamed. Our own typed errors pass through
 with their message (and `field` for BAD_USER_INPUT); GraphQL's own parse, validation and input
-coercion errors become BAD_USER_INPUT; anything else is masked as INTERNAL with a reference that
-the log carries beside the full traceback. No stack, no SQL ever reaches the caller."""
+coercion errors become BAD_USER_INPUT; no database connection in time is UNAVAILABLE (the server
+answers it 503); anything else is masked as INTERNAL with a reference that the log carries beside
+the full traceback. No stack, no SQL ever reaches the caller."""
 
 import logging
 import re
@@ -10,7 +11,9 @@ import uuid
 from collections.abc import AsyncGenerator
 
 from graphql import GraphQLError, VariableDefinitionNode
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from downline.core.db import BUSY
 from downline.core.errors import DownlineError
 
 log = logging.getLogger("downline.api")
@@ -32,6 +35,9 @@ def shape(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
         if original.field:
             extensions["field"] = original.field
         return _copy(error, original.message, extensions)
+    if isinstance(original, PoolTimeout):
+        log.warning("no database connection within the pool timeout at %s", error.path)
+        return _copy(error, BUSY, {"code": "UNAVAILABLE"})
     # GraphQL's own errors: parse and validation (no original), and a variable that could not be
     # coerced (before execution, so no path; its original is graphql-core's own GraphQLError).
     if original is None or (isinstance(original, GraphQLError) and error.path is None):

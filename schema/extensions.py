@@ -141,7 +141,7 @@ class NamedOperation(SchemaExtension):
     """A document of several operations must name the one to run (the GraphQL spec's
     GetOperation); strawberry would quietly run the first. Its `operation_name` falls back to
     the first operation's name, so the name as the request gave it is read instead (a test in
-    tests/api/test_bad_input.py fails if strawberry renames it)."""
+    tests/schema/test_bad_input.py fails if strawberry renames it)."""
 
     def on_execute(self) -> Iterator[None]:
         document = self.execution_context.graphql_document

@@ -1,6 +1,8 @@
 """The Starlette application: GraphQL, health, readiness and metrics (operations.md routes)."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
@@ -11,11 +13,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from downline.core import db, events, plugins
-from downline.core.config import get_settings
+from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
 from downline.server import downloads, metrics, webapp
 from downline.server.actors import DramatiqQueue
-from downline.server.embedded import background
+from downline.server.embedded import WORKER_THREADS, background, should_run_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
 
@@ -62,6 +64,29 @@ async def readyz(_: Request) -> Response:
     return JSONResponse({"ready": True})
 
 
+# A job may hold a few connections at once: its transaction, its progress, its heartbeat.
+CONNECTIONS_PER_JOB = 4
+
+
+def request_threads(settings: Settings) -> int:
+    """The worker threads requests run on (database work, large documents): the pool's
+    connections less those the in-process job workers may hold, so that no request's thread
+    waits for a connection (one number, DOWNLINE_DB_POOL_SIZE, sizes both)."""
+    held_by_jobs = WORKER_THREADS * CONNECTIONS_PER_JOB if should_run_workers(settings) else 0
+    return max(settings.db_pool_size - held_by_jobs, 1)
+
+
+def lifespan(settings: Settings):
+    @asynccontextmanager
+    async def run(app) -> AsyncIterator[None]:
+        # anyio's limiter belongs to the event loop: set once the loop runs.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads(settings)
+        async with background(settings)(app):
+            yield
+
+    return run
+
+
 def create_app() -> Starlette:
     settings = get_settings()
     configure_logging(settings.production)
@@ -69,13 +94,21 @@ def create_app() -> Starlette:
     plugins.installed_parsers()
     plugins.installed_export_types()
     view = DownlineGraphQL(
-        make_schema(production=settings.production, extra_extensions=[metrics.OperationMetrics]),
+        make_schema(
+            production=settings.production,
+            max_cost=settings.max_query_cost,
+            extra_extensions=[metrics.OperationMetrics],
+        ),
         DramatiqQueue(),
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
     )
-    graphql = Authenticated(view, max_body_bytes=settings.max_upload_mb * 1024 * 1024)
+    graphql = Authenticated(
+        view,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        max_query_bytes=settings.max_query_bytes,
+    )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
@@ -85,4 +118,4 @@ def create_app() -> Starlette:
         Route("/metrics", metrics.endpoint),
         *webapp.routes(),
     ]
-    return Starlette(routes=routes, lifespan=background(settings))
+    return Starlette(routes=routes, lifespan=lifespan(settings))

@@ -5,14 +5,21 @@ graphql-transport-ws and legacy graphql-ws): the token comes in connection_init'
 {"authorization": "Bearer <token>"}; without a valid one the connection is refused. A socket
 lives long, so its user is re-loaded at every operation it starts, and the socket is closed
 (4401) when its user is gone or its token expires, even while idle.
+
+A POST body over its limit is answered 413, unparsed; a request that gets no database
+connection within DOWNLINE_DB_POOL_TIMEOUT, 503 with Retry-After.
 """
 
 import asyncio
+import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import anyio.to_thread
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -20,8 +27,19 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from downline.core.db import BUSY
 from downline.schema.context import Context, JobQueue
 from downline.server.auth import AuthError, authenticate
+
+log = logging.getLogger("downline.api")
+
+# Bytes: a JSON body this long decodes in well under a millisecond, less than the hop to a thread.
+LARGE_BODY = 64 * 1024
+RETRY_AFTER_SECONDS = 2
+
+# The request's body and what it decoded to in a worker thread (see parse_http_body).
+_decoded: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded", default=None)
+
 
 # graphql-transport-ws's code for "Unauthorized"; legacy graphql-ws has none, so it gets the same.
 UNAUTHORIZED = 4401
@@ -117,6 +135,39 @@ class DownlineGraphQL(GraphQL):
         super().__init__(schema, **options)
         self.queue = queue
 
+    async def parse_http_body(self, request):
+        """A large JSON body is decoded in a worker thread, off the event loop; strawberry's own
+        parsing then takes that result for the same body (decode_json)."""
+        if request.method != "POST" or "json" not in (request.content_type or ""):
+            return await super().parse_http_body(request)
+        body = await request.get_body()
+        if len(body) <= LARGE_BODY:
+            return await super().parse_http_body(request)
+        decoded = await anyio.to_thread.run_sync(self.parse_json, body)
+        token = _decoded.set((body, decoded))
+        try:
+            return await super().parse_http_body(request)
+        finally:
+            _decoded.reset(token)
+
+    def decode_json(self, data: str | bytes) -> object:
+        done = _decoded.get()
+        if done is not None and done[0] is data:
+            return done[1]
+        return super().decode_json(data)
+
+    def create_response(self, response_data, sub_response):
+        """503 with Retry-After when a part of the answer could not have its database
+        connection in time: the client should try again, not take the errors as its own."""
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and any(
+            error.get("extensions", {}).get("code") == "UNAVAILABLE"
+            for error in response_data.get("errors") or ()
+        ):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     async def get_context(self, request, response) -> Context:
         principal = request.scope.get("state", {}).get("principal")
         return Context(request, response, principal, self.queue)
@@ -131,42 +182,98 @@ class DownlineGraphQL(GraphQL):
 
 
 class Authenticated:
-    """ASGI wrapper: POST requests must carry a valid bearer token (GET serves GraphiQL)."""
+    """ASGI wrapper: POST requests must carry a valid bearer token (GET serves GraphiQL), and a
+    body within its limit: an upload (multipart) `max_upload_bytes`, which it must declare in
+    Content-Length; anything else `max_query_bytes`, refused unread when Content-Length says
+    so, else counted while it is read (a chunked body)."""
 
-    def __init__(self, view: DownlineGraphQL, max_body_bytes: int) -> None:
+    def __init__(self, view: DownlineGraphQL, max_upload_bytes: int, max_query_bytes: int) -> None:
         self.view = view
-        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.max_query_bytes = max_query_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             request = Request(scope, receive)
-            if _too_large(request, self.max_body_bytes):
-                limit = self.max_body_bytes // (1024 * 1024)
-                body = {
-                    "errors": [
-                        {
-                            "message": f"the request is larger than {limit} MB",
-                            "extensions": {"code": "BAD_USER_INPUT", "field": "file"},
-                        }
-                    ]
-                }
-                await JSONResponse(body, status_code=413)(scope, receive, send)
+            upload = request.headers.get("content-type", "").startswith("multipart/")
+            refusal = self._declared_too_large(request, upload)
+            if refusal is None:
+                refusal = await self._sign_in(request, scope)
+            if refusal is None and not upload:
+                body = await _body_within(request, self.max_query_bytes)
+                if body is None:
+                    refusal = self._query_too_large()
+                else:
+                    receive = _replay(body, receive)
+            if refusal is not None:
+                await refusal(scope, receive, send)
                 return
-            try:
-                signed_in = await authenticate(request.headers.get("authorization"))
-            except AuthError as exc:
-                body = {
-                    "errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]
-                }
-                await JSONResponse(body, status_code=401)(scope, receive, send)
-                return
-            scope.setdefault("state", {})["principal"] = signed_in.principal
         await self.view(scope, receive, send)
 
+    def _declared_too_large(self, request: Request, upload: bool) -> JSONResponse | None:
+        length = request.headers.get("content-length")
+        if upload and (length is None or _over(length, self.max_upload_bytes)):
+            # Uploads must say their size up front; anything over the limit is refused unread.
+            limit = self.max_upload_bytes // (1024 * 1024)
+            return _error(413, f"the request is larger than {limit} MB", "BAD_USER_INPUT", "file")
+        if not upload and length is not None and _over(length, self.max_query_bytes):
+            return self._query_too_large()
+        return None
 
-def _too_large(request: Request, limit: int) -> bool:
-    """Uploads must say their size up front; anything over the limit is refused unread."""
-    length = request.headers.get("content-length")
-    if length is None:
-        return request.headers.get("content-type", "").startswith("multipart/")
+    def _query_too_large(self) -> JSONResponse:
+        message = (
+            f"the request is larger than {self.max_query_bytes:,} bytes, the most a GraphQL "
+            "request may send (comments and whitespace included); a file goes in an upload"
+        )
+        return _error(413, message, "BAD_USER_INPUT", "query")
+
+    async def _sign_in(self, request: Request, scope: Scope) -> JSONResponse | None:
+        try:
+            signed_in = await authenticate(request.headers.get("authorization"))
+        except AuthError as exc:
+            return _error(401, str(exc), "UNAUTHENTICATED")
+        except PoolTimeout:
+            log.warning("no database connection within the pool timeout to sign a request in")
+            return _busy()
+        scope.setdefault("state", {})["principal"] = signed_in.principal
+        return None
+
+
+def _over(length: str, limit: int) -> bool:
     return not length.isdigit() or int(length) > limit
+
+
+def _busy() -> JSONResponse:
+    """No database connection could be had in time: nothing wrong with the request."""
+    response = _error(503, BUSY, "UNAVAILABLE")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _error(status: int, message: str, code: str, field: str | None = None) -> JSONResponse:
+    extensions = {"code": code} | ({"field": field} if field else {})
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": extensions}]}, status_code=status
+    )
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes `limit` bytes (the rest is never read)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the view the body read already, then waits as the server's does
+    (for the client's disconnect)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay

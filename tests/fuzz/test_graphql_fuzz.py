@@ -10,7 +10,7 @@ report uploads of random bytes and arguments. For every response: no 5xx, no err
 (exports, carrier reports) must all finish, none of them with an internal error.
 
 Subscriptions are not fuzzed: they ride a WebSocket, and their only argument is the id that
-`node`/`export` take over HTTP (tests/production and tests/exports_api cover them).
+`node`/`export` take over HTTP (tests/core/carriers and tests/core/exports cover them).
 
 Runs are derandomized: the same examples every run, so a failure reproduces by running the test
 again (the failing operation and the response are printed). No example database is written.

@@ -3,15 +3,15 @@ WebSocket): depth, aliases, batching, introspection and field suggestions in pro
 masking, fragment cycles and the size of a document.
 
 Proven elsewhere, and not repeated here:
-- a query 12 levels deep is refused: tests/api/test_bad_input.py::test_depth_limit
-- 101 aliases are refused: tests/api/test_bad_input.py::test_alias_limit
-- a 6000-token document is refused: tests/api/test_bad_input.py::test_token_limit
+- a query 12 levels deep is refused: tests/schema/test_bad_input.py::test_depth_limit
+- 101 aliases are refused: tests/schema/test_bad_input.py::test_alias_limit
+- a 6000-token document is refused: tests/schema/test_bad_input.py::test_token_limit
 - `{ __schema }` and GraphiQL are closed in production:
   tests/server/test_ops_routes.py::test_production_mode_closes_graphiql_and_introspection
 - development keeps "Did you mean": tests/server/test_ops_routes.py::
   test_development_mode_keeps_field_suggestions
 - a raised Python exception is masked as INTERNAL:
-  tests/api/test_bad_input.py::test_unexpected_errors_are_masked_as_internal
+  tests/schema/test_bad_input.py::test_unexpected_errors_are_masked_as_internal
 This module proves the boundaries exactly, the ways around each limit, and what those tests leave
 open (production's suggestions, introspection by other doors, a real database failure).
 """

@@ -3,12 +3,12 @@ and over the WebSocket handshake.
 
 Proven elsewhere, and not repeated here:
 - no token, a non-bearer scheme, a non-JWT and a bare `alg: none` token are 401:
-  tests/api/test_auth.py::test_missing_or_bad_token_is_401_with_a_json_error
-- an expired token is 401 saying so, over HTTP: tests/api/test_auth.py::test_expired_token_is_refused
-- a deleted user's token is 401: tests/api/test_auth.py::test_a_deleted_user_loses_access_at_once
+  tests/server/test_auth.py::test_missing_or_bad_token_is_401_with_a_json_error
+- an expired token is 401 saying so, over HTTP: tests/server/test_auth.py::test_expired_token_is_refused
+- a deleted user's token is 401: tests/server/test_auth.py::test_a_deleted_user_loses_access_at_once
 - a link whose signature was edited, a link used on another export's path and an empty link are
-  403: tests/exports_api/test_export_lifecycle.py::test_tampered_and_foreign_links_are_403
-- a deleted user's link is 403: tests/exports_api/test_export_lifecycle.py::
+  403: tests/core/exports/test_export_lifecycle.py::test_tampered_and_foreign_links_are_403
+- a deleted user's link is 403: tests/core/exports/test_export_lifecycle.py::
   test_link_of_a_deleted_user_is_403
 Here: every variant of `alg` confusion (with and without an identity provider), payload and header
 tampering, the same over WebSocket, a link replayed past its expiry, links whose payload was

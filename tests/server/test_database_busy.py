@@ -1,0 +1,107 @@
+"""One number, DOWNLINE_DB_POOL_SIZE, sizes both the connection pool and the threads requests
+run on; a request that still cannot have a connection within DOWNLINE_DB_POOL_TIMEOUT is
+answered at once 503 "the database is busy; try again" with Retry-After, not left hanging.
+
+The pool is exhausted for real: the test holds the app's own connections (and, on PostgreSQL,
+a table lock) while a request comes in."""
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import anyio.to_thread
+import pytest
+import sqlalchemy as sa
+
+from downline.core import db
+from tests.conftest import BOOK, Api
+
+ADMIN = "admin@top.test"
+POOL = 2
+BUSY = {"message": "the database is busy; try again", "extensions": {"code": "UNAVAILABLE"}}
+
+
+@pytest.fixture
+def small_pool(database, load_book, monkeypatch) -> Iterator[Api]:
+    """The app on a pool of POOL connections that waits 1 s for one; no job workers in the
+    process and no sweep during the test, so that only requests use the pool."""
+    assert not load_book(BOOK).rejections
+    monkeypatch.setenv("DOWNLINE_DB_POOL_SIZE", str(POOL))
+    monkeypatch.setenv("DOWNLINE_DB_POOL_TIMEOUT", "1")
+    monkeypatch.setenv("DOWNLINE_WORKERS_IN_PROCESS", "false")
+    monkeypatch.setenv("DOWNLINE_SWEEP_SECONDS", "3600")
+    db.reset()  # settings and engine read again
+    from starlette.testclient import TestClient
+
+    from downline.server.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield Api(client)
+
+
+def request_threads(api: Api) -> anyio.CapacityLimiter:
+    """The limiter of the threads the app runs requests' work on (it lives on the app's loop)."""
+    return api.client.portal.call(anyio.to_thread.current_default_thread_limiter)
+
+
+def test_the_pool_size_sizes_the_request_threads_too(small_pool):
+    assert request_threads(small_pool).total_tokens == POOL
+    engine = db.get_engine()
+    held = [engine.connect() for _ in range(POOL)]
+    try:
+        with pytest.raises(sa.exc.TimeoutError):
+            engine.connect()
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_a_request_without_a_connection_in_time_is_answered_503_at_once(small_pool):
+    held = [db.get_engine().connect() for _ in range(POOL)]
+    try:
+        started = time.monotonic()
+        response = small_pool.post("{ viewer { email } }", as_=ADMIN)
+        waited = time.monotonic() - started
+    finally:
+        for connection in held:
+            connection.close()
+    assert response.status_code == 503, response.text
+    assert response.json() == {"errors": [BUSY]}
+    assert int(response.headers["Retry-After"]) > 0
+    # The pool waits 1 s; before, a request waited 30 s for a connection.
+    assert waited < 15
+    assert small_pool.gql("{ viewer { email } }", as_=ADMIN) == {"viewer": {"email": ADMIN}}
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_field_without_a_connection_in_time_makes_the_answer_503(small_pool, database):
+    """Two fields, each needing a connection, with one left in the pool: the field that takes
+    it waits on a table lock the test holds, so the other gets none within the timeout."""
+    query = "{ a: clients(first: 1) { totalCount } b: clients(first: 1) { totalCount } }"
+    threads = request_threads(small_pool)
+    held = db.get_engine().connect()
+    locker = sa.create_engine(database, poolclass=sa.pool.NullPool)  # outside the app's pool
+    try:
+        with locker.connect() as lock, ThreadPoolExecutor(1) as background:
+            lock.execute(sa.text("LOCK TABLE client IN ACCESS EXCLUSIVE MODE"))
+            answer = background.submit(small_pool.post, query, as_=ADMIN)
+            wait_until(lambda: threads.borrowed_tokens == 2, "both fields at work")
+            wait_until(lambda: threads.borrowed_tokens < 2, "one field giving up")
+            lock.rollback()
+            response = answer.result(timeout=60)
+    finally:
+        held.close()
+        locker.dispose()
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0
+    [error] = response.json()["errors"]
+    assert {k: error[k] for k in ("message", "extensions")} == BUSY
