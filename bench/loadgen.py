@@ -5,7 +5,7 @@ task looping over a weighted mix of GraphQL operations for D seconds through one
 
 Where it lives: here, beside the benchmark that is its main user, as a helper module with no
 entry point (bench/run_all.py runs only scripts that have one, so it skips this file). Not in the
-`downline` package: a load generator is not part of the product, and DESIGN.md keeps `bench/`
+`downline` package: a load generator is not part of the product, and the architecture keeps `bench/`
 and `tests/` out of the package. Not in `tests/`: pytest's importlib mode makes test modules
 unimportable from elsewhere, and the benchmark must not depend on the test tree. It imports only
 httpx and the standard library (not bench/common.py), so the test can put `bench/` on sys.path

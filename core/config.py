@@ -1,4 +1,4 @@
-"""Settings, read from the environment (prefix DOWNLINE_); names and defaults per operations.md."""
+"""Settings, read from the environment (prefix DOWNLINE_), as the README lists them."""
 
 import os
 import secrets

@@ -1,4 +1,4 @@
-"""Errors a user can cause. Each carries the `extensions.code` of operations.md; the API layer
+"""Errors a user can cause. Each carries the `extensions.code` listed in the README; the API layer
 turns them into GraphQL errors, the CLI into a message and exit code."""
 
 

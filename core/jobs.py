@@ -1,5 +1,5 @@
-"""The claim-and-heartbeat rule every background job follows (DESIGN.md): the database row is
-the truth, a message only wakes a worker up.
+"""The claim-and-heartbeat rule every background job follows: the database row is the truth, a
+message only wakes a worker up.
 
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running

@@ -1,4 +1,4 @@
-"""Directories and files readable by downline's own user only (operations.md): what downline
+"""Directories and files readable by downline's own user only: what downline
 writes (export CSVs, raw carrier files with birth dates and member ids, the outbox, the secret
 key, the SQLite database) is client data, and the usual umask 0o022 would leave it
 world-readable.

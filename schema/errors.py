@@ -1,4 +1,4 @@
-"""Every error leaves with `extensions.code` (operations.md): DownlineSchema shapes every result
+"""Every error leaves with `extensions.code`: DownlineSchema shapes every result
 it returns, executed, refused before execution, or streamed. Our own typed errors pass through
 with their message (and `field` for BAD_USER_INPUT); GraphQL's own parse, validation and input
 coercion errors become BAD_USER_INPUT; no database connection in time is UNAVAILABLE (the server

@@ -48,7 +48,7 @@ class Policy(Node):
     status: PolicyStatusEnum
     term_reason: TermReasonEnum | None
     term_reason_guidance: str | None = strawberry.field(
-        description="What the agent should do about this reason (production.md)."
+        description="What the agent should do about this reason "
     )
     source_status: str | None = strawberry.field(description="The carrier's own wording.")
     submitted_date: date | None

@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL, health, readiness and metrics (operations.md routes)."""
+"""The Starlette application: GraphQL, health, readiness and metrics (the routes in the README)."""
 
 import logging
 from collections.abc import AsyncIterator

@@ -1,4 +1,4 @@
-"""The `downline` command (operations.md). Each command is a thin edge over core."""
+"""The `downline` command. Each command is a thin edge over core."""
 
 import sys
 from pathlib import Path

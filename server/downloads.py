@@ -1,4 +1,4 @@
-"""GET /exports/{id}/download?token=…: the file behind a signed link (operations.md).
+"""GET /exports/{id}/download?token=…: the file behind a signed link.
 
 The token alone authenticates (links are opened from email): it names the export and its
 requester and is checked again here against who may see what now. Every answer says what

@@ -1,5 +1,5 @@
 """Logging: readable lines in development, one JSON object a line in production. Neither ever
-holds a credential: a download link's `token` is written `token=…` (operations.md)."""
+holds a credential: a download link's `token` is written `token=…`."""
 
 import json
 import logging

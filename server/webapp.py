@@ -1,4 +1,4 @@
-"""The export centre page (operations.md: `GET /app`, `/` redirects there).
+"""The export centre page (`GET /app`; `/` redirects there).
 
 A static page, no build step: `web/index.html` and plain ES modules under `/app/static/`, which
 talk to the API like any other client (POST /graphql with the bearer token, subscriptions over

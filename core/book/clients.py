@@ -22,7 +22,7 @@ def clients_query(principal: Principal, f: ClientFilter) -> Select:
         Client.submitted_at.is_not(None),
         *within_days(Client.submitted_at, f.submitted_from, f.submitted_to),
     )
-    # Unsubmitted applications are kept whatever the submitted range (contract.graphql).
+    # Unsubmitted applications are kept whatever the submitted range (schema.graphql).
     query = query.where(
         or_(submitted, Client.submitted_at.is_(None)) if f.include_unsubmitted else submitted
     )

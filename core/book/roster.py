@@ -1,4 +1,4 @@
-"""Agencies and agents as a principal sees them (hierarchy.md), in batches for the DataLoaders.
+"""Agencies and agents as a principal sees them (docs/domain.md), in batches for the DataLoaders.
 
 An agency admin sees its agency and everything below it in full. An agent user sees its own
 agent, and of its own agency only the name, npn and switch: that agency's agent list holds just
@@ -50,7 +50,7 @@ def agents_with_agencies(
 ) -> dict[str, tuple[Agent, Agency]]:
     """The visible agents among `ids`, each with its agency, as plain rows (for a page's nodes:
     read, never changed). A visible agent's agency is always visible to the same principal
-    (hierarchy.md), so the agency needs no check of its own."""
+    (docs/domain.md), so the agency needs no check of its own."""
     connection = session.connection()
     agents = list(connection.execute(_visible_agents(principal, ids)))
     wanted = list({a.agency_id for a in agents})

@@ -1,4 +1,4 @@
-"""Bulk upsert of policies the way each database wants it (LESSONS.md): rows go into a temporary
+"""Bulk upsert of policies the way each database wants it: rows go into a temporary
 staging table (PostgreSQL: COPY; SQLite: executemany), then an INSERT … SELECT … ON CONFLICT
 DO UPDATE … WHERE <something changed> moves them into `policy`, on its natural key (tenant,
 carrier, carrier policy id).
@@ -31,7 +31,7 @@ from downline.core.models import Policy
 from downline.core.production import queries as production
 from downline.core.production.vocabulary import PolicyRecord
 
-# A change to one of these moves `updated_at` (production.md); the rest is overwritten quietly.
+# A change to one of these moves `updated_at` (docs/domain.md); the rest is overwritten quietly.
 TRACKED = (
     "status",
     "term_reason",

@@ -12,7 +12,7 @@ Rates, of all policies: statuses 55% ACTIVE, 10% APPROVED, 12% ATTRITED, 18% POL
 handful of NPNs that match no agent, owned by the top agency (its admins see them, agent null);
 the others owned by their agent's agency. Effective dates are firsts of the month from 23 months
 back to 2 ahead (January, open enrollment, four times a month's share; recent months more), and
-the dates follow the status (domain/production.md): APPROVED effective in the future; ACTIVE
+the dates follow the status (docs/domain.md): APPROVED effective in the future; ACTIVE
 effective past, no term; ATTRITED ended on or before its effective date; a disenrollment (and a
 death) ends at the end of a month after its effective date and before today. `updated_at` falls
 in the last 60 days (after the submission), `first_seen_at` on or before it.

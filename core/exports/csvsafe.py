@@ -1,4 +1,4 @@
-"""Making a value safe to leave in a CSV cell (exports.md): PII masked, formulas neutralised,
+"""Making a value safe to leave in a CSV cell (docs/domain.md): PII masked, formulas neutralised,
 and one spelling per kind of value.
 
 - PII columns (ssn, dob, income) are always the mask when a value is present, empty when not.

@@ -1,6 +1,6 @@
-"""Signed, expiring download links (DESIGN.md): the token names the export and its requester,
-is signed with downline's secret, and expires after DOWNLOAD_LINK_TTL seconds. It is checked
-against the requester's scope again whenever it is used (server/downloads.py).
+"""Signed, expiring download links: the token names the export and its requester, is signed with
+downline's secret, and expires after DOWNLOAD_LINK_TTL seconds. It is checked against the
+requester's scope again whenever it is used (server/downloads.py).
 
 A link's address is DOWNLINE_PUBLIC_URL when set. Unset, it is the address the request came to,
 as its client saw it: an API answer's own request, or, for the emailed link, the request that

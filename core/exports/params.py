@@ -1,4 +1,4 @@
-"""Checking an export's `params` against its type's declared parameters (exports.md): a flat
+"""Checking an export's `params` against its type's declared parameters (docs/domain.md): a flat
 JSON object, names as in the API; an unknown name, a wrong type or a missing required one is
 BAD_USER_INPUT naming the parameter. The result has every default filled in."""
 

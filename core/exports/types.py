@@ -4,7 +4,7 @@ type passes at start-up. Re-exported by `downline.plugins`.
 An export type is data (key, title, legend, parameters) plus one function: `query(ctx)` returns
 a SQLAlchemy Select whose columns are the export's columns, in order, already limited to
 `ctx.scope` (the agents the requester may see). core runs it, streams the rows and formats
-each cell (exports.md); a plugin never writes CSV itself.
+each cell (docs/domain.md); a plugin never writes CSV itself.
 """
 
 import enum

@@ -1,4 +1,4 @@
-"""Loading the book of business from JSON Lines files (`downline load DIR`, domain/data.md).
+"""Loading the book of business from JSON Lines files (`downline load DIR`, docs/domain.md).
 
 records.py validates one line (pydantic, at the edge); kinds.py describes each file; batches.py
 checks a batch against the database and upserts it; tree.py does agencies, whose checks need the

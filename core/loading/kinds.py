@@ -1,4 +1,4 @@
-"""The files of a book (domain/data.md) as data: each one's record, table, references and rules.
+"""The files of a book (docs/domain.md) as data: each one's record, table, references and rules.
 
 The loader is generic over these, so a rule lives here once rather than in a branch per file.
 """
@@ -41,7 +41,7 @@ class Kind:
     record: type[records.Record]
     table: Table
     refs: tuple[Ref, ...] = ()
-    # Ids are unique across every type in a book (data.md); users are keyed by email instead.
+    # Ids are unique across every type in a book (docs/domain.md); users are keyed by email instead.
     shares_ids: bool = True
     unique: str | None = None  # a column no two rows may share
     # Columns a record may leave out: an update keeps the stored value, an insert takes a default.

@@ -1,4 +1,4 @@
-"""`downline load DIR`: a directory of JSON Lines files into the book (domain/data.md).
+"""`downline load DIR`: a directory of JSON Lines files into the book (docs/domain.md).
 
 Files load in order (agencies, agents, users, clients, leads, payouts), each in one transaction,
 so a crash never leaves half a file behind. Lines are read one at a time and written in batches;

@@ -2,7 +2,7 @@
 
 A reason names the field at fault and, unless the field is PII, the value found:
 `npn '12a' is not 1-10 digits`. SSN, date of birth and household income never leave the system
-unmasked (DESIGN.md), and a rejection printed on a terminal is leaving it.
+unmasked (docs/architecture.md), and a rejection printed on a terminal is leaving it.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""The records of the book's JSON Lines files (domain/data.md), validated at the edge.
+"""The records of the book's JSON Lines files (docs/domain.md), validated at the edge.
 
 One pydantic model per file, not the SQLModel tables (LESSONS, Don't 8): a table model coerces
 and defaults where a loader must refuse. Validation is strict (a known key with the wrong JSON
@@ -42,7 +42,7 @@ def _npn(value: Any) -> str:
         raise problem("is not a string")
     if not NPN_DIGITS.fullmatch(value):
         raise problem("is not 1-10 digits")
-    # Carriers drop leading zeros, so downline does too: one agent, one spelling (data.md).
+    # Carriers drop leading zeros, so downline does too: one agent, one spelling (docs/domain.md).
     if not value.lstrip("0"):
         raise problem("has no digit besides zeros")
     return value.lstrip("0")
@@ -64,7 +64,7 @@ def _timestamp(value: Any) -> datetime:
         moment = None
     if moment is None:
         raise problem("is not an ISO 8601 timestamp")
-    # No offset means UTC (data.md); the columns refuse naive values.
+    # No offset means UTC (docs/domain.md); the columns refuse naive values.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -99,7 +99,7 @@ def _state(value: Any) -> str:
 def _user_email(value: Any) -> str:
     if not isinstance(value, str) or "@" not in value:
         raise problem("is not an email address")
-    return value.strip().lower()  # users are keyed by lower-cased email (data.md)
+    return value.strip().lower()  # users are keyed by lower-cased email (docs/domain.md)
 
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]

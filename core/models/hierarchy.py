@@ -1,4 +1,4 @@
-"""Agencies, their closure table, and agents (domain/hierarchy.md)."""
+"""Agencies, their closure table, and agents (docs/domain.md)."""
 
 from datetime import datetime
 

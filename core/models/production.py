@@ -3,7 +3,7 @@ reports that load them, with their rejected rows.
 
 The writing agent's NPN is stored, never the agent: NPNs are matched to agents at read time, and
 only among the agents of the policy's tenant, so a moved agent's production moves with it within
-its tenant (production.md).
+its tenant (docs/domain.md).
 """
 
 import uuid

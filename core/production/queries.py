@@ -2,7 +2,7 @@
 same scoped query. A principal sees only policies of its own tenant. A policy is visible by the
 scope of the agent its NPN matches among that tenant's agents (matched at read time, so a moved
 agent's production moves with it); a policy whose NPN matches none of them is visible to the
-admins of the agency that owns the row and above (production.md). An upload may write over an
+admins of the agency that owns the row and above (docs/domain.md). An upload may write over an
 existing policy only where its uploader sees it (`outside_book`)."""
 
 from datetime import datetime
@@ -22,7 +22,7 @@ from downline.core.production.filters import ProductionFilter
 
 ORDER = (Key(Policy.updated_at, descending=True, kind=datetime), Key(Policy.id))
 
-# What the agent should do about each termination reason (production.md).
+# What the agent should do about each termination reason (docs/domain.md).
 GUIDANCE = {
     "DENIED": "Find the error in the application and re-enroll.",
     "PLAN_CHANGE": "Was the plan change intended? If not, reach out to the member.",
@@ -135,7 +135,7 @@ def summary(
     session: Session, principal: Principal, group_by: list[str], f: ProductionFilter
 ) -> list[dict]:
     """ONE GROUP BY over the scoped policies: a dict per group with the dimensions asked for
-    (the others None) and the counts of production.md."""
+    (the others None) and the counts (docs/domain.md)."""
     dims = list(dict.fromkeys(group_by))  # a dimension named twice groups once
     columns = [DIMENSIONS[d].label(d) for d in dims]
     query = (

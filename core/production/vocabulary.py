@@ -40,7 +40,7 @@ class ProductType(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PolicyRecord:
-    """One normalized row of a carrier report (domain/production.md)."""
+    """One normalized row of a carrier report (docs/domain.md)."""
 
     line: int
     carrier_policy_id: str

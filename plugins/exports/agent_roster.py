@@ -1,5 +1,5 @@
-"""agent_roster: every account in the agency hierarchy, for outreach and operational checks
-(exports.md), with the path of agencies from the requesting admin's agency down to each agent's,
+"""agent_roster: every account in the agency hierarchy, for outreach and operational checks,
+with the path of agencies from the requesting admin's agency down to each agent's,
 its agency's export switch and its submission volume."""
 
 from sqlalchemy import Text, bindparam, cast, func, literal, select

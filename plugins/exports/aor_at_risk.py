@@ -1,4 +1,4 @@
-"""aor_at_risk: clients whose Agent of Record is at risk, to prioritize outreach (exports.md).
+"""aor_at_risk: clients whose Agent of Record is at risk, to prioritize outreach (docs/domain.md).
 The agent version leaves out internal transfers (the current agent of record is another agent of
 the same agency as the client's agent); the agency version keeps them."""
 

@@ -1,5 +1,5 @@
 """client_follow_ups: the open follow-ups of the clients in scope, one row each, so agents can
-work them until the client effectuates (exports.md). Archived clients are left out."""
+work them until the client effectuates (docs/domain.md). Archived clients are left out."""
 
 from sqlalchemy import select
 

@@ -1,4 +1,4 @@
-"""clients: the agent's Clients page, with plan and application details (exports.md)."""
+"""clients: the agent's Clients page, with plan and application details (docs/domain.md)."""
 
 from downline import plugins as kit
 

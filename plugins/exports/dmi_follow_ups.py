@@ -1,4 +1,4 @@
-"""dmi_follow_ups: Data Matching Issues due from two months before today on (exports.md)."""
+"""dmi_follow_ups: Data Matching Issues due from two months before today on (docs/domain.md)."""
 
 from downline import plugins as kit
 

@@ -1,5 +1,5 @@
 """ede_permission_lost: applications whose Enhanced Direct Enrollment permission was lost, so
-their details may be stale (exports.md); most recently lost first."""
+their details may be stale (docs/domain.md); most recently lost first."""
 
 from downline import plugins as kit
 

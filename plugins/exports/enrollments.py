@@ -1,4 +1,4 @@
-"""enrollments: the clients of every account in the agency's downline (exports.md): the rows of
+"""enrollments: the clients of every account in the agency's downline (docs/domain.md): the rows of
 `clients(filter: {exchange: ON_EX, ...})` for the admin, with the writing agent's agency."""
 
 from dataclasses import replace

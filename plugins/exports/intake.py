@@ -1,5 +1,5 @@
 """intake: the unique intake links of consumers working with downline agents, to share with
-them (exports.md); by name."""
+them (docs/domain.md); by name."""
 
 from downline import plugins as kit
 

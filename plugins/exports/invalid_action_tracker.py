@@ -1,5 +1,5 @@
 """invalid_action_tracker: enrollments that met a CMS Invalid Action error, to follow consumers
-who finish through a resume link (exports.md); most recent error first."""
+who finish through a resume link (docs/domain.md); most recent error first."""
 
 from sqlalchemy import false, func
 

@@ -1,4 +1,4 @@
-"""leads: the agent's Leads page, honoring every LeadFilter field (exports.md)."""
+"""leads: the agent's Leads page, honoring every LeadFilter field (docs/domain.md)."""
 
 from downline import plugins as kit
 

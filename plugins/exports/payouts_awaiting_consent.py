@@ -1,5 +1,5 @@
 """payouts_awaiting_consent: Enrollee Assistance Program (EAP) submissions whose payout waits for
-consent documentation (exports.md); oldest submission first."""
+consent documentation (docs/domain.md); oldest submission first."""
 
 from sqlalchemy import select
 

@@ -1,5 +1,5 @@
 """payouts_program_report: bonus dollars paid to the agency under a payouts program for a date
-range, from its direct downline agents only (exports.md); earliest payment first."""
+range, from its direct downline agents only (docs/domain.md); earliest payment first."""
 
 from datetime import UTC, date, datetime, time, timedelta
 

@@ -1,4 +1,4 @@
-"""production: merged carrier production, honoring every ProductionFilter field (exports.md).
+"""production: merged carrier production, honoring every ProductionFilter field (docs/domain.md).
 The writing agent and its agency are matched by NPN at read time, among the agents of the
 policy's tenant, so both are empty for a policy whose NPN matches none of them."""
 

@@ -1,4 +1,4 @@
-"""svi_follow_ups: SEP Verification Issues due from two months before today on (exports.md)."""
+"""svi_follow_ups: SEP Verification Issues due from two months before today on (docs/domain.md)."""
 
 from downline import plugins as kit
 

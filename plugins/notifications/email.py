@@ -1,11 +1,11 @@
 """email: the built-in `downline_export_ready` plugin. It tells the requester, by email, that the
-export is ready, with the signed download link and when that link expires (exports.md).
+export is ready, with the signed download link and when that link expires (docs/domain.md).
 
 The email is multipart/alternative (plain text, then HTML, everything in the HTML escaped) and
 holds no personal data: the export type, its row count, the file name, the link, the expiry. It
 never includes parameters or cells of the export, nor the recipient's address in the body.
 
-Delivery, by settings (operations.md):
+Delivery, by settings:
 
 - ``DOWNLINE_SMTP_URL`` unset: the message is written to
   ``$DOWNLINE_VAR_DIR/outbox/<finished at, UTC, YYYYMMDDTHHMMSSZ>-<export id>.eml``, atomically
@@ -204,8 +204,8 @@ def _rows(count: int | None) -> str:
 
 
 def _file_name(export: Any) -> str | None:
-    """exports.md's `<type>-<yyyy-mm-dd>-<export id>.csv` (core's `file_name`, which a plugin
-    cannot import)."""
+    """The export file name `<type>-<yyyy-mm-dd>-<export id>.csv` (core's `file_name`, which a
+    plugin cannot import)."""
     requested = getattr(export, "requested_at", None)
     if requested is None:
         return None

@@ -1,4 +1,4 @@
-"""Everything downline writes under DOWNLINE_VAR_DIR is its own user's only (operations.md):
+"""Everything downline writes under DOWNLINE_VAR_DIR is its own user's only:
 the SQLite database and its -wal/-shm files, the secret key, raw carrier files, export files and
 the outbox. Directories 0700, files 0600, under the usual umask 0o022 too."""
 

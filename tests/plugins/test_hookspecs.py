@@ -1,4 +1,4 @@
-"""Every hook is documented and tested (LESSONS.md): each hookspec has a real docstring, and a
+"""Every hook is documented and tested: each hookspec has a real docstring, and a
 test module outside this one calls or implements it by name."""
 
 import inspect

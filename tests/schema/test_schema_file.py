@@ -1,5 +1,5 @@
 """schema.graphql is exactly what `downline export-schema` prints, and the served schema holds the
-whole API contract (a copy in tests/fixtures: tests never read ../shared) with the same types."""
+whole API contract (a copy in tests/fixtures) with the same types."""
 
 from pathlib import Path
 

@@ -7,7 +7,7 @@ HTTP and over the WebSocket, and nothing stored changes (every row of every tabl
 files, compared before and after; only the audit trail may record the refusal). Without a token,
 every mutation is a 401 that changes nothing.
 
-Uploads are authorized row by row (domain/production.md): an upload is accepted, and each row
+Uploads are authorized row by row (docs/domain.md): an upload is accepted, and each row
 whose NPN is outside the uploader's book is refused with its line. Those cases have no error code;
 they prove that the report records the refusals and that nobody's production was written.
 """

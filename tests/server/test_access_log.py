@@ -1,5 +1,5 @@
 """A download link is a bearer credential for an hour, so a real `downline serve` writes the
-request for it to its access log as `token=…` (operations.md), and so does every log line of ours,
+request for it to its access log as `token=…`, and so does every log line of ours,
 in readable and in production (JSON) logs alike."""
 
 import json

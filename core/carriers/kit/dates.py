@@ -1,6 +1,6 @@
 """Date kinds a carrier writes: strftime text, Excel date cells, Excel serial day numbers.
 
-Two-digit years (FORMATS.md): 00-69 are 2000-2069 and 70-99 are 1970-1999, except in a date of
+Two-digit years: 00-69 are 2000-2069 and 70-99 are 1970-1999, except in a date of
 birth, which is the latest date with those digits that is not after the ingest's `as_of`
 (as of 2026-11-24, `62` is 1962 and `20` is 2020; `12/01/26` is 1926-12-01).
 """

@@ -19,7 +19,7 @@ DATE_FIELDS = ("dob", "submitted_date", "effective_date", "term_date")
 FIELDS = frozenset(TEXT_FIELDS + DATE_FIELDS)
 # The fields masked everywhere else (a date of birth, a member or Medicare id): a rejected row names
 # their column and what is wrong, never the cell's text, since its message is shown to every admin
-# above the uploader and stored with the report (production.md).
+# above the uploader and stored with the report (docs/domain.md).
 MASKED_FIELDS = frozenset({"dob", "member_id"})
 # Required where the carrier's map has them (a status column only where the format has one).
 REQUIRED = ("carrier_policy_id", "agent_npn", "effective_date", "status")
@@ -30,7 +30,7 @@ IGNORED = ("", "-", "(ignored)")
 
 
 def column_table(text: str) -> dict[str, str | None]:
-    """Read a column map written one column a line, `header label | field` (FORMATS.md's
+    """Read a column map written one column a line, `header label | field` (the format's
     "column | maps to"); a blank field, "-" or "(ignored)" marks a column read and ignored."""
     columns: dict[str, str | None] = {}
     for number, line in enumerate(text.splitlines(), 1):

@@ -1,6 +1,6 @@
 """Status/reason tables, the carrier's own wording, and status inference from dates.
 
-A table is written as text, one row a line, the way FORMATS.md writes it:
+A table is written as text, one row a line, the way a carrier's format documents it:
 
     status value | reason value | STATUS | REASON
 
@@ -22,7 +22,7 @@ _ENDINGS = (PolicyStatus.ATTRITED, PolicyStatus.POLICY_DISENROLLMENT)
 
 
 def infer_status(effective: date | None, term: date | None, as_of: date) -> PolicyStatus:
-    """The dates decide (domain/production.md), as of `as_of`."""
+    """The dates decide (docs/domain.md), as of `as_of`."""
     if term is not None and term <= as_of:
         return ended_status(effective, term)
     if effective is not None:

@@ -2,7 +2,8 @@
 
 The `export_conformance` fixture comes with downline (it installs the pytest plugin `downline`):
 it runs the checks downline makes when it registers an export type (key, scopes, parameter types,
-column kinds, a legend for every column) and that the type's query selects exactly its columns.
+column kinds), and checks that every column and parameter is explained in the legend and that the
+parameters' defaults pass their own validation.
 Run with `pytest` in this folder.
 """
 

@@ -221,7 +221,7 @@ def test_every_principal_sees_exactly_its_scope(api, load_book, database, empty_
                 f'n{i}: node(id: "{node_id}") {{ id }}' for i, node_id in enumerate(ids)
             )
             found = {v["id"] for v in api.gql(f"{{ {lookup} }}", as_=email).values() if v}
-            # An agent user sees its own agency too, in the limited view (hierarchy.md).
+            # An agent user sees its own agency too, in the limited view (docs/domain.md).
             own = {f"g{moved_agents[who]}"} if kind == "agent" else set()
             visible_agencies = (
                 {f"g{g}" for g in below(moved_parents, who)} if kind == "admin" else own

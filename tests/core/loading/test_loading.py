@@ -1,4 +1,4 @@
-"""Loading the JSON Lines book (domain/data.md): validation at the edge, then what reaches the
+"""Loading the JSON Lines book (docs/domain.md): validation at the edge, then what reaches the
 database, on SQLite and PostgreSQL."""
 
 import json

@@ -22,7 +22,7 @@ AS_OF = date(2026, 11, 24)
 
 @dataclass(frozen=True)
 class Text:
-    """What the test knows of a delimited format, from FORMATS.md."""
+    """What the test knows of a delimited format, from its format."""
 
     delimiter: str
     preamble: int

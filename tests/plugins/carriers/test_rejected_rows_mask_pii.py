@@ -1,5 +1,5 @@
 """A rejected row's message names the carrier's column and what is wrong with it, but never
-repeats the text of a column masked everywhere else (production.md): it is shown to every admin
+repeats the text of a column masked everywhere else (docs/domain.md): it is shown to every admin
 above the uploader and stored with the report. Every built-in carrier's sample, its first record's
 birth date replaced by one the carrier does not write, goes through `downline ingest`."""
 
@@ -10,7 +10,7 @@ import io
 
 from tests.plugins.carriers.conftest import build_xlsx, read_sheet, sample_path
 
-# Each carrier's birth-date column (FORMATS.md).
+# Each carrier's birth-date column.
 DOB = {
     "aetna": "Date of Birth", "alignment": "DOB", "anthem": "Birth Date", "banner": "Birth_Date",
     "bnd": "DOB", "central_health_plan": "Date Of Birth", "cigna": "Customer DOB",
