@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     max_upload_mb: int = 200
     job_stale_seconds: int = 300
+    # A job whose worker died this many times (a file that crashes its reader) is FAILED and
+    # never sent again: otherwise the sweep hands it to the next worker, which dies the same way.
+    job_max_attempts: int = Field(default=3, ge=1)
     public_url: str = "http://127.0.0.1:8000"
     download_link_ttl: int = 3600
     export_retention_days: int = 30

@@ -106,12 +106,14 @@ def run_export(
     types: dict[str, ExportType],
     progress: Progress | None = None,
 ) -> Export | None:
-    """Claim the export and build its file; None when it was not claimable (finished, or
-    running on a live worker). A transient failure hands the row back (QUEUED) and raises,
-    for the broker to retry."""
+    """Claim the export and build its file; None when it was not claimable (finished,
+    running on a live worker, or given up: jobs.py). A transient failure hands the row back
+    (QUEUED) and raises, for the broker to retry."""
     settings = get_settings()
     with db.session() as session:
-        if not jobs.claim(session, Export, export_id, settings.job_stale_seconds):
+        if not jobs.claim(
+            session, Export, export_id, settings.job_stale_seconds, settings.job_max_attempts
+        ):
             return None
         export = session.get(Export, export_id)
     try:
