@@ -92,8 +92,8 @@ def check_workbook(file: BinaryIO, limits: Limits = LIMITS) -> None:
         raise FileRejected(f"the workbook holds {parts:,} files; at most {limits.parts:,} are read")
     if directory_size > limits.directory:
         raise FileRejected(
-            f"the workbook's table of contents takes {directory_size / MiB:,.0f} MiB; "
-            f"at most {limits.directory // MiB} MiB is read"
+            f"the workbook's table of contents takes {amount(directory_size)}; "
+            f"at most {amount(limits.directory)} is read"
         )
     try:
         file.seek(0)
@@ -101,6 +101,13 @@ def check_workbook(file: BinaryIO, limits: Limits = LIMITS) -> None:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error) as exc:
         raise FileRejected(f"not an Excel workbook ({exc})") from None
     _Book(file, size, members, limits).check()
+
+
+def amount(size: int) -> str:
+    """A size in words: "16 MiB", "4 GiB", "512 bytes"."""
+    if size >= GiB:
+        return f"{size / GiB:,.4g} GiB"
+    return f"{size / MiB:,.4g} MiB" if size >= MiB else f"{size:,} bytes"
 
 
 def _directory(file: BinaryIO, size: int) -> tuple[int, int] | None:
@@ -150,12 +157,12 @@ class _Book:
             if size > self.limits.bomb and size > self.limits.ratio * consumed:
                 raise FileRejected(
                     f"{what} expands more than {self.limits.ratio} times over, past "
-                    f"{self.limits.bomb // MiB} MiB: a zip bomb, not a report"
+                    f"{amount(self.limits.bomb)}: a zip bomb, not a report"
                 )
             if total + size > self.limits.total:
                 raise FileRejected(
-                    f"the workbook expands to more than {self.limits.total / GiB:g} GiB; "
-                    f"at most {self.limits.total / GiB:g} GiB is read"
+                    f"the workbook expands to more than {amount(self.limits.total)}; "
+                    f"at most {amount(self.limits.total)} is read"
                 )
             for scan in scans:
                 scan.feed(piece)
@@ -221,7 +228,7 @@ class _Book:
             data += piece
             if len(data) > self.limits.directory:
                 raise FileRejected(
-                    f"the workbook's part '{name}' is over {self.limits.directory // MiB} MiB"
+                    f"the workbook's part '{name}' is over {amount(self.limits.directory)}"
                 )
         return bytes(data)
 
@@ -345,7 +352,7 @@ class _Sheet:
         body, self.carry = buffer[:cut], buffer[cut:]
         if len(self.carry) > self.limits.run:
             raise FileRejected(
-                f"{self.what} holds over {self.limits.run // MiB} MiB without a tag: more than "
+                f"{self.what} holds over {amount(self.limits.run)} without a tag: more than "
                 "any cell holds"
             )
         self._cells(body)
@@ -395,15 +402,15 @@ class _SharedStrings:
         self.size += len(piece)
         if self.size > self.limits.shared_strings_bytes:
             raise FileRejected(
-                f"the shared strings take more than {self.limits.shared_strings_bytes / GiB:g} "
-                f"GiB; at most {self.limits.shared_strings_bytes / GiB:g} GiB is read"
+                f"the shared strings take more than {amount(self.limits.shared_strings_bytes)}; "
+                f"at most {amount(self.limits.shared_strings_bytes)} is read"
             )
         buffer = self.carry + piece
         cut = max(buffer.rfind(b"<"), 0)
         body, self.carry = buffer[:cut], buffer[cut:]
         if len(self.carry) > self.limits.run:
             raise FileRejected(
-                f"the shared strings hold over {self.limits.run // MiB} MiB without a tag: "
+                f"the shared strings hold over {amount(self.limits.run)} without a tag: "
                 "more than any cell holds"
             )
         self._count(body)
@@ -430,62 +437,50 @@ class _SharedStrings:
 
 class _Walk:
     """A sheet walked event by event as calamine walks it, for cells without an `r`: such a cell
-    sits right of the cell before it in its row (0 after a row's end), in the row the last <row
-    r> named or one below the row before. Elements written empty (<c/>, <row/>) calamine skips.
-    Only XML that expat reads whole is walked: anything else is refused."""
+    sits right of the cell before it in its row (the first column after a row's end), in the row
+    the last <row r> named or one below the row before. calamine reads an element written empty
+    (<c/>, <row r="9"/>) as opened and closed, as expat reports it. Only XML that expat reads
+    whole is walked: anything else is refused."""
 
     def __init__(self, what: str, limits: Limits) -> None:
         self.what, self.limits = what, limits
         self.span = _Span()
         self.row = self.column = 0  # calamine's 0-based row and column indexes
         self.state = "before"  # "before" the sheet data, "in" it, "after" it
-        self.inside_cell = False
-        self.row_before = self.column_before = 0
-        self.cell: tuple[int, int] | None = None
-        self.window, self.window_at = b"", 0  # the latest bytes fed, and where they start
+        self.cell: tuple[int, int] | None = None  # the cell open now
         self.parser = expat.ParserCreate()
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
         self.parser.StartDoctypeDeclHandler = self._doctype
 
     def feed(self, piece: bytes) -> None:
-        kept = self.window[-8:]
-        self.window, self.window_at = kept + piece, self.window_at + len(self.window) - len(kept)
-        try:
-            self.parser.Parse(piece, False)
-        except expat.ExpatError as exc:
-            raise FileRejected(f"{self.what} is not well-formed XML ({exc})") from None
+        self._parse(piece, False)
 
     def close(self) -> None:
+        self._parse(b"", True)
+
+    def _parse(self, data: bytes, final: bool) -> None:
         try:
-            self.parser.Parse(b"", True)
+            self.parser.Parse(data, final)
         except expat.ExpatError as exc:
             raise FileRejected(f"{self.what} is not well-formed XML ({exc})") from None
 
     def _doctype(self, *_) -> None:
         raise FileRejected(f"{self.what} declares a DTD, which no worksheet has")
 
-    def _written_empty(self) -> bool:
-        """At an end event: was the element written <x/>? (A real end tag starts with </ where
-        expat says the event is.)"""
-        at = self.parser.CurrentByteIndex - self.window_at
-        return at >= 0 and self.window[at : at + 2] != b"</"
-
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
         if self.state == "before" and local == "sheetData":
-            self.state, self.row, self.column = "in", 0, 0  # calamine starts afresh here
+            self.state = "in"
         if self.state != "in" or local not in ("row", "c"):
             return
-        if self.inside_cell:
+        if self.cell is not None:
             raise FileRejected(f"{self.what} has a <{local}> inside a cell, which no sheet has")
         if local == "row":
-            self.row_before = self.row
             found = re.fullmatch(r"[A-Za-z]*([0-9]+)", attrs.get("r", ""))
             if found and _row(found[1]):
                 self.row = _row(found[1]) - 1
             return
-        self.inside_cell, self.column_before = True, self.column
         self.cell = (self.row, self.column)
         if "r" in attrs:
             found = re.fullmatch(r"([A-Za-z]+)([0-9]+)", attrs["r"])
@@ -493,26 +488,18 @@ class _Walk:
                 self.state = "after"  # calamine stops here with an error: no grid is made
                 return
             self.cell = (_row(found[2]) - 1, _column(found[1]) - 1)
-            self.column = self.cell[1]
 
     def _end(self, name: str) -> None:
         local = name.rpartition(":")[2]
         if self.state == "in" and local == "sheetData":
-            # calamine reads the cells of the first <sheetData> written open, and stops at its end
-            self.state = "before" if self._written_empty() else "after"
+            self.state = "after"  # calamine reads no cell past the first sheet data
         if self.state != "in":
             return
         if local == "row":
-            if self._written_empty():
-                self.row = self.row_before
-            else:
-                self.row, self.column = self.row + 1, 0
-        elif local == "c" and self.inside_cell:
-            self.inside_cell = False
-            if self._written_empty():
-                self.column = self.column_before
-                return
+            self.row, self.column = self.row + 1, 0
+        elif local == "c" and self.cell is not None:
             row, column = self.cell
+            self.cell = None
             self.span.rows(row + 1)
             self.span.columns(column + 1)
             self.span.check(self.what, "has cells across", self.limits)

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from downline.core.carrierkit.xlsxguard import PIECE, GiB, MiB, check_workbook
+from downline.core.carrierkit.xlsxguard import PIECE, GiB, amount, check_workbook
 from downline.core.plugins import FileRejected
 
 # Room for the largest sheet the guard lets through (40 million cells at about 90 bytes each,
@@ -136,11 +136,7 @@ def _death(child: subprocess.Popen, said, memory: int) -> str:
     if asked:
         return (
             f"reading the workbook asked for {int(asked[1]):,} bytes at once; "
-            f"at most {_amount(memory)} is allowed"
+            f"at most {amount(memory)} is allowed"
         )
     how = f"signal {-code}" if code < 0 else f"exit code {code}"
     return f"the workbook's reader stopped ({how}) before the end of the sheet"
-
-
-def _amount(size: int) -> str:
-    return f"{size / GiB:g} GiB" if size >= GiB else f"{size / MiB:g} MiB"
