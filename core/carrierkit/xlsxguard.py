@@ -187,6 +187,8 @@ class _Book:
     def _inflated(self, info: zipfile.ZipInfo) -> Iterator[tuple[bytes, int]]:
         """(a piece of the part, compressed bytes consumed so far), inflated as the reader would
         inflate it. Where the data is damaged the pieces stop: the reader fails there too."""
+        if not 0 <= info.header_offset < self.size:
+            return
         self.file.seek(info.header_offset)
         header = self.file.read(_LOCAL.size)
         if len(header) < _LOCAL.size or not header.startswith(b"PK\x03\x04") or info.flag_bits & 1:
@@ -430,7 +432,11 @@ class _SharedStrings:
         if not self.declared and (match := _SST.search(body)):
             self.declared = True
             declared = _attributes(match.group(1)).get("uniqueCount", "")
-            if declared.isdigit() and int(declared) > self.limits.shared_strings:
+            if (
+                declared.isascii()
+                and declared.isdigit()
+                and int(declared) > self.limits.shared_strings
+            ):
                 raise FileRejected(
                     f"the shared strings declare {int(declared):,} strings; "
                     f"at most {self.limits.shared_strings:,} are read"
