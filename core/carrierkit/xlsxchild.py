@@ -19,7 +19,10 @@ BATCH = 1000  # rows a message
 def main() -> None:
     limit, sheet = int(sys.argv[1]), json.loads(sys.argv[2])
     # Before the workbook is read: an allocation past this fails, and calamine's abort on it
-    # ends this process, not the one that asked for the rows.
+    # ends this process, not the one that asked for the rows. (Never above a limit already set.)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     data = sys.stdin.buffer.read()
     out = sys.stdout.buffer

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import pickle
 import re
@@ -34,11 +35,13 @@ from typing import BinaryIO
 from downline.core.carrierkit.xlsxguard import PIECE, GiB, amount, check_workbook
 from downline.core.plugins import FileRejected
 
+log = logging.getLogger(__name__)
+
 # Room for the largest sheet the guard lets through (40 million cells at about 90 bytes each,
 # as calamine holds them) and the workbook itself; far below what a hostile file asks for.
 READER_MEMORY = 8 * GiB
 CHILD = Path(__file__).with_name("xlsxchild.py")
-_ENVIRONMENT = ("PATH", "PYTHONPATH", "PYTHONHOME", "SYSTEMROOT")
+_ENVIRONMENT = ("PATH", "PYTHONPATH", "PYTHONHOME")
 _UNREADABLE = {
     "workbook": "not an Excel workbook ({})",
     "sheet": "the workbook's sheet cannot be read ({})",
@@ -132,7 +135,10 @@ def _death(child: subprocess.Popen, said, memory: int) -> str:
     """Why the child stopped before its rows were all sent, in words for the report."""
     code = child.wait()
     said.seek(max(0, said.seek(0, 2) - 64 * 1024))
-    asked = re.search(rb"memory allocation of (\d+) bytes failed", said.read())
+    last_words = said.read()
+    tail = last_words[-2000:].decode(errors="replace")
+    log.warning("the workbook reader stopped (exit status %s): %s", code, tail)
+    asked = re.search(rb"memory allocation of (\d+) bytes failed", last_words)
     if asked:
         return (
             f"reading the workbook asked for {int(asked[1]):,} bytes at once; "
