@@ -77,10 +77,12 @@ def zip_bomb(size: int = 32 << 20) -> bytes:
     return rebuilt({SHEET: lambda data: data.replace(b"<sheetData>", padding + b"<sheetData>")})
 
 
-def shared_strings(declared: int = 50_000_000) -> bytes:
-    """Shared strings that declare `declared` entries (calamine makes room for all of them)."""
-    xml = f'<sst xmlns="{MAIN}" count="{declared}" uniqueCount="{declared}"><si><t>x</t></si></sst>'
-    return rebuilt(add={"xl/sharedStrings.xml": xml.encode()})
+def shared_strings(declared: int = 50_000_000, held: int = 2_000_000) -> bytes:
+    """Shared strings that declare `declared` entries (calamine makes room for all of them at
+    once) and hold `held`."""
+    head = f'<sst xmlns="{MAIN}" count="{declared}" uniqueCount="{declared}">'
+    xml = head.encode() + b"<si><t>x</t></si>" * held + b"</sst>"
+    return rebuilt(add={"xl/sharedStrings.xml": xml})
 
 
 CELLS = "at most 40,000,000 cells are read"
