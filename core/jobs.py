@@ -83,7 +83,11 @@ def give_up(
     query = select(model).where(spent)
     if job_id is not None:
         query = query.where(model.id == job_id)
-    return [job.id for job in session.scalars(query).all() if _give_up(session, job, spent)]
+    given_up = []
+    for job in session.scalars(query).all():
+        if _give_up(session, job, spent):
+            given_up.append(job.id)
+    return given_up
 
 
 @dataclass(frozen=True)
