@@ -150,7 +150,7 @@ class _Book:
         for info in self.members:
             what = names.get(info.filename) or f"the workbook's part '{info.filename}'"
             if posixpath.basename(info.filename).lower() == "sharedstrings.xml":
-                what = "the shared strings"
+                what = "the shared strings table"
                 scans = [_Sheet(what, self.limits), _SharedStrings(self.limits)]
             else:
                 scans = [_Sheet(what, self.limits)]
@@ -432,11 +432,7 @@ class _SharedStrings:
         if not self.declared and (match := _SST.search(body)):
             self.declared = True
             declared = _attributes(match.group(1)).get("uniqueCount", "")
-            if (
-                declared.isascii()
-                and declared.isdigit()
-                and int(declared) > self.limits.shared_strings
-            ):
+            if re.fullmatch(r"[0-9]+", declared) and int(declared) > self.limits.shared_strings:
                 raise FileRejected(
                     f"the shared strings declare {int(declared):,} strings; "
                     f"at most {self.limits.shared_strings:,} are read"
