@@ -142,14 +142,14 @@ class _Book:
     def __init__(self, file: BinaryIO, size: int, members: list[zipfile.ZipInfo], limits: Limits):
         self.file, self.size, self.limits = file, size, limits
         self.members = members
-        self.by_name = {m.filename: m for m in members}
+        self.by_name = {_path(m.filename): m for m in members}
 
     def check(self) -> None:
         names = self._sheet_names()
         total = 0
         for info in self.members:
-            what = names.get(info.filename) or f"the workbook's part '{info.filename}'"
-            if posixpath.basename(info.filename).lower() == "sharedstrings.xml":
+            what = names.get(_path(info.filename)) or f"the workbook's part '{info.filename}'"
+            if posixpath.basename(_path(info.filename)) == "sharedstrings.xml":
                 what = "the shared strings table"
                 scans = [_Sheet(what, self.limits), _SharedStrings(self.limits)]
             else:
@@ -230,7 +230,7 @@ class _Book:
 
     def _read_small(self, name: str) -> bytes:
         """A small part (the workbook, its relationships) whole, within limits.directory."""
-        info = self.by_name.get(name)
+        info = self.by_name.get(_path(name))
         if info is None:
             return b""
         data = bytearray()
@@ -263,8 +263,13 @@ class _Book:
         for sheet in sheets:
             rid = next((v for k, v in sheet.items() if k.split(":")[-1] == "id"), None)
             if rid in targets and "name" in sheet:
-                names[targets[rid][1]] = f"sheet '{sheet['name']}'"
+                names[_path(targets[rid][1])] = f"sheet '{sheet['name']}'"
         return names
+
+
+def _path(name: str) -> str:
+    """A part's name as calamine looks it up: any letter case, either slash."""
+    return name.replace("\\", "/").lower()
 
 
 def _attributes(text: bytes) -> dict[str, str]:

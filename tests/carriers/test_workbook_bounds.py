@@ -183,3 +183,12 @@ def test_a_workbook_that_asks_its_reader_for_more_memory_than_allowed_is_refused
     assert str(refused.value) == (
         "reading the workbook asked for 1,048,576,000 bytes at once; at most 256 MiB is allowed"
     )
+
+
+@pytest.mark.parametrize("name", ["xl/sharedStrings.xml", "XL\\SharedStrings.XML"])
+def test_shared_strings_are_found_under_any_spelling_calamine_accepts(name):
+    # calamine finds the part in any letter case, with either slash, and reserves what it declares
+    table = b'<sst uniqueCount="4000000000"><si><t>x</t></si></sst>'
+    assert refusal(rebuilt(add={name: table})) == (
+        "the shared strings declare 4,000,000,000 strings; at most 16,000,000 are read"
+    )
