@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     """Seconds a request waits for a database connection before it is answered 503 ("the
     database is busy; try again", with Retry-After) instead of hanging."""
     job_stale_seconds: int = 300
-    # Unset: links use the address the request came to (core/links.py).
+    # A job whose worker died this many times (a file that crashes its reader) is FAILED and
+    # never sent again: otherwise the sweep hands it to the next worker, which dies the same way.
+    job_max_attempts: int = Field(default=3, ge=1)
+    # Unset: links use the address the request came to (core/exports/links.py).
     public_url: str | None = None
     download_link_ttl: int = 3600
     export_retention_days: int = 30

@@ -4,6 +4,10 @@ message only wakes a worker up.
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running
 elsewhere, finished) is not claimed, so a re-delivered message is a no-op.
+
+A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
+a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file
+that kills its reader would be handed to one worker after another, forever.
 """
 
 import atexit
@@ -14,14 +18,16 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlmodel import Session
 
-from downline.core import db
+from downline.core import audit, db
+from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
-from downline.core.models import utcnow
+from downline.core.models import CarrierReport, Export, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +35,15 @@ QUEUED, PROCESSING, SUCCEEDED, FAILED = "QUEUED", "PROCESSING", "SUCCEEDED", "FA
 TERMINAL = (SUCCEEDED, FAILED)
 
 
-def claim(session: Session, model, job_id: str, stale_seconds: int) -> bool:
+def claim(session: Session, model, job_id: str, stale_seconds: int, max_attempts: int) -> bool:
+    """Claim the job for this run; False when it is not this run's to do. A dead worker's job
+    with no attempts left is given up on the way (so a re-delivered message never runs it)."""
     now = utcnow()
     stale = now - timedelta(seconds=stale_seconds)
     result = session.execute(
         update(model)
         .where(
-            model.id == job_id,
-            or_(
-                model.status == QUEUED,
-                (model.status == PROCESSING) & (model.heartbeat_at < stale),
-            ),
+            model.id == job_id, or_(model.status == QUEUED, retakeable(model, stale, max_attempts))
         )
         .values(
             status=PROCESSING,
@@ -49,7 +53,87 @@ def claim(session: Session, model, job_id: str, stale_seconds: int) -> bool:
         )
     )
     session.commit()
-    return result.rowcount == 1
+    if result.rowcount == 1:
+        return True
+    give_up(session, model, stale_seconds, max_attempts, job_id)
+    return False
+
+
+def retakeable(model, stale: datetime, max_attempts: int) -> ColumnElement[bool]:
+    """A dead worker's job with attempts left. A job handed back by a worker that exited
+    cleanly (a deploy, not a crash) always is: that was no death."""
+    left = (model.attempts < max_attempts) | (model.heartbeat_at <= HANDED_BACK)
+    return _dead(model, stale) & left
+
+
+def _dead(model, stale: datetime) -> ColumnElement[bool]:
+    return (model.status == PROCESSING) & (model.heartbeat_at < stale)
+
+
+def give_up(
+    session: Session, model, stale_seconds: int, max_attempts: int, job_id: str | None = None
+) -> list[str]:
+    """Fail every job of `model` (or just `job_id`) whose worker died on its last attempt and
+    that has no attempts left, each with a message saying so and an audit event. Returns the ids
+    given up by this call (two sweeps at once give each job up once)."""
+    stale = utcnow() - timedelta(seconds=stale_seconds)
+    spent = (
+        _dead(model, stale) & (model.heartbeat_at > HANDED_BACK) & (model.attempts >= max_attempts)
+    )
+    query = select(model).where(spent)
+    if job_id is not None:
+        query = query.where(model.id == job_id)
+    given_up = []
+    for job in session.scalars(query).all():
+        if _give_up(session, job, spent):
+            given_up.append(job.id)
+    return given_up
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str  # in the audit event
+    noun: str  # in the message the user reads
+
+
+_KINDS = {CarrierReport: _Kind("report", "this file"), Export: _Kind("export", "this export")}
+
+
+def _give_up(session: Session, job, spent: ColumnElement[bool]) -> bool:
+    model, kind = type(job), _KINDS[type(job)]
+    times = job.attempts
+    result = session.execute(
+        update(model)
+        .where(model.id == job.id, model.attempts == times, spent)
+        .values(
+            status=FAILED,
+            finished_at=utcnow(),
+            error=f"{kind.noun} stopped the worker {times} times; it will not be tried again",
+        )
+    )
+    if result.rowcount != 1:  # finished, taken over or given up meanwhile
+        session.rollback()
+        return False
+    email, agency_id = _owner(session, job)
+    audit.record(
+        session,
+        f"{kind.name}_given_up",
+        f"{kind.name} {job.id} stopped the worker {times} times",
+        actor_email=email,
+        agency_id=agency_id,
+        export_id=job.id if model is Export else None,
+    )
+    session.commit()
+    log.warning("gave up %s %s: its worker died %s times", kind.name, job.id, times)
+    return True
+
+
+def _owner(session: Session, job) -> tuple[str | None, str | None]:
+    """Whose job it is, and their agency: the event is filed where their admins read it."""
+    if isinstance(job, CarrierReport):
+        return job.uploader_email, job.uploader_agency_id
+    principal = load_principal(session, job.requester_email)
+    return job.requester_email, principal.agency_id if principal else None
 
 
 def heartbeat(session: Session, model, job_id: str, **values) -> None:

@@ -4,7 +4,8 @@ are deleted (the history row keeps saying when).
 
 - QUEUED for longer than a minute: its message was lost (or the broker was down).
 - PROCESSING without a heartbeat for DOWNLINE_JOB_STALE_SECONDS: its worker died.
-Sending such a job twice is harmless: the claim lets one run through.
+Sending such a job twice is harmless: the claim lets one run through. A job whose worker died on
+it DOWNLINE_JOB_MAX_ATTEMPTS times is not sent: it is given up (FAILED, saying so).
 """
 
 from dataclasses import dataclass, field
@@ -26,23 +27,29 @@ class Swept:
     exports: list[str] = field(default_factory=list)  # to send again
     reports: list[str] = field(default_factory=list)  # to send again
     files_deleted: int = 0
+    exports_given_up: list[str] = field(default_factory=list)  # FAILED now, never sent again
+    reports_given_up: list[str] = field(default_factory=list)
+
+
+def _given_up(session: Session, model, settings: Settings) -> list[str]:
+    return jobs.give_up(session, model, settings.job_stale_seconds, settings.job_max_attempts)
 
 
 def _waiting(session: Session, model, since_column, settings: Settings) -> list[str]:
     now = utcnow()
     stale = now - timedelta(seconds=settings.job_stale_seconds)
-    query = select(model.id).where(
-        ((model.status == jobs.QUEUED) & (since_column < now - QUEUED_GRACE))
-        | ((model.status == jobs.PROCESSING) & (model.heartbeat_at < stale))
-    )
+    lost = (model.status == jobs.QUEUED) & (since_column < now - QUEUED_GRACE)
+    query = select(model.id).where(lost | jobs.retakeable(model, stale, settings.job_max_attempts))
     return list(session.scalars(query))
 
 
 def sweep(session: Session, settings: Settings, storage: Storage) -> Swept:
     swept = Swept(
-        exports=_waiting(session, Export, Export.requested_at, settings),
-        reports=_waiting(session, CarrierReport, CarrierReport.uploaded_at, settings),
+        exports_given_up=_given_up(session, Export, settings),
+        reports_given_up=_given_up(session, CarrierReport, settings),
     )
+    swept.exports = _waiting(session, Export, Export.requested_at, settings)
+    swept.reports = _waiting(session, CarrierReport, CarrierReport.uploaded_at, settings)
     expired = utcnow() - timedelta(days=settings.export_retention_days)
     old = select(Export).where(
         Export.status == jobs.SUCCEEDED,

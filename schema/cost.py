@@ -3,7 +3,7 @@
 A field of object type costs 1 plus the costs of what it selects, times the items it may return:
 - a field with a `first` argument (a connection, a report's errors): its `first`, from the
   literal, the variable's value (or the variable's default) or the argument's default; an
-  explicit null means the default page, as core/paging.py reads it;
+  explicit null means the default page, as core/book/paging.py reads it;
 - the list directly inside such a field (a connection's `edges`): 1, the page is counted already;
 - any other list (an agency's `subAgencies`): DEFAULT_PAGE, the page a list is assumed to fill;
 - anything else: 1.

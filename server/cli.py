@@ -201,6 +201,12 @@ def sweep() -> None:
         f"sent {len(swept.exports)} export(s) and {len(swept.reports)} report(s) again; "
         f"deleted {swept.files_deleted} expired export file(s)"
     )
+    if swept.exports_given_up or swept.reports_given_up:
+        typer.echo(
+            f"gave up {len(swept.exports_given_up)} export(s) and "
+            f"{len(swept.reports_given_up)} report(s) that kept stopping the worker: "
+            "FAILED, never sent again"
+        )
 
 
 @app.command()

@@ -7,7 +7,7 @@ import logging
 
 from anyio import to_thread
 
-from downline.core import db, sweeping
+from downline.core import db, events, jobs, sweeping
 from downline.core.config import get_settings
 from downline.core.storage import get_storage
 from downline.server.actors import build_export, ingest_report, send
@@ -23,6 +23,10 @@ def sweep_once() -> sweeping.Swept:
         send(build_export, export_id)
     for report_id in swept.reports:
         send(ingest_report, report_id)
+    # Whoever follows a job given up sees it FAILED now, not at its next look at the row.
+    for kind, given_up in (("export", swept.exports_given_up), ("report", swept.reports_given_up)):
+        for job_id in given_up:
+            events.get_bus().publish(events.channel(kind, job_id), {"status": jobs.FAILED})
     if swept.exports or swept.reports or swept.files_deleted:
         log.info(
             "sweep: sent %d export(s) and %d report(s) again, deleted %d expired file(s)",

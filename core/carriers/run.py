@@ -103,10 +103,12 @@ def run_report(
     progress: Progress | None = None,
 ) -> CarrierReport | None:
     """Claim the report and run it to SUCCEEDED or FAILED. None when it was not claimable
-    (finished already, or running on a live worker)."""
+    (finished already, running on a live worker, or given up: jobs.py)."""
     settings = get_settings()
     with db.session() as session:
-        if not jobs.claim(session, CarrierReport, report_id, settings.job_stale_seconds):
+        if not jobs.claim(
+            session, CarrierReport, report_id, settings.job_stale_seconds, settings.job_max_attempts
+        ):
             return None
         report = session.get(CarrierReport, report_id)
     _forget_errors(report_id)

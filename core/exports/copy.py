@@ -1,5 +1,6 @@
 """The PostgreSQL way to write an export: every cell formatted in SQL (the rules of
-core/csvsafe.py, spelled in SQL), the rows streamed out by `COPY (SELECT …) TO STDOUT` in CSV.
+core/exports/csvsafe.py, spelled in SQL), the rows streamed out by `COPY (SELECT …) TO STDOUT`
+in CSV.
 
 PostgreSQL then does what the Python writer does row by row in the worker (fetch, format,
 quote), at the speed of a raw COPY. The file is the Python writer's, byte for byte: the same

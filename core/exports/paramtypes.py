@@ -17,8 +17,8 @@ from downline.core.book.filters import ID, ClientFilter, LeadFilter, fields
 from downline.core.book.listing import MAX_SEARCH
 from downline.core.production.filters import ProductionFilter
 
-# A text parameter is a search or a name: as long as a list's search may be (core/listing.py), so
-# an export is refused when it is requested, not failed when it runs.
+# A text parameter is a search or a name: as long as a list's search may be
+# (core/book/listing.py), so an export is refused when it is requested, not failed when it runs.
 MAX_TEXT = MAX_SEARCH
 
 

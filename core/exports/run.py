@@ -63,7 +63,7 @@ def request_export(
 ) -> Export:
     """Check and record a request: the QUEUED row is committed when this returns (send the
     message after). A refusal is audited and raised. `request_base_url` is the address the
-    request came to, kept for the emailed link (core/links.py)."""
+    request came to, kept for the emailed link (core/exports/links.py)."""
     try:
         export_type = _allowed(session, principal, type_key, types)
         checked = validate(export_type, params)
@@ -117,13 +117,16 @@ def run_export(
     notify: Notify,
     progress: Progress | None = None,
 ) -> Export | None:
-    """Claim the export and build its file; None when it was not claimable (finished, or
-    running on a live worker). A transient failure hands the row back (QUEUED) and raises,
-    for the broker to retry. `notify(export, link, recipient)` tells the requester the file is
-    ready (the plugins' `downline_export_ready`, passed in by the caller that owns them)."""
+    """Claim the export and build its file; None when it was not claimable (finished,
+    running on a live worker, or given up: jobs.py). A transient failure hands the row back
+    (QUEUED) and raises, for the broker to retry. `notify(export, link, recipient)` tells the
+    requester the file is ready (the plugins' `downline_export_ready`, passed in by the caller
+    that owns them)."""
     settings = get_settings()
     with db.session() as session:
-        if not jobs.claim(session, Export, export_id, settings.job_stale_seconds):
+        if not jobs.claim(
+            session, Export, export_id, settings.job_stale_seconds, settings.job_max_attempts
+        ):
             return None
         export = session.get(Export, export_id)
     try:
@@ -283,7 +286,7 @@ def _header(columns) -> bytes:
 
 def write_rows(session, query, columns, out, tick) -> int:
     """The Python writer (SQLite, or a query export_copy cannot spell): stream the rows, format
-    each cell (core/csvsafe.py), write CSV; returns the row count."""
+    each cell (core/exports/csvsafe.py), write CSV; returns the row count."""
     text = io.TextIOWrapper(io.BufferedWriter(out), encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     written = 0

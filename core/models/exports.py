@@ -20,7 +20,7 @@ class Export(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     requester_email: str
     # Where the requester stood when asking: its agent (agent users) or its agency (admins). The
-    # export is the requester's only while it still stands there (core/export_access.py).
+    # export is the requester's only while it still stands there (core/exports/access.py).
     requester_agent_id: str | None = None
     requester_agency_id: str | None = None
     # The address the request came to (scheme, host, port), for the emailed link when

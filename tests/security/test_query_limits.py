@@ -33,7 +33,7 @@ def cost(query: str, variables: dict | None = None) -> int:
         ("{ viewer { email } }", 1),
         # A connection: `first` times (itself + its page's edge and node + pageInfo).
         ("{ production(first: 10) { edges { node { id } } pageInfo { endCursor } } }", 10 * 4),
-        # Its default page, and an explicit null, which core/paging.py reads as the default.
+        # Its default page, and an explicit null, which core/book/paging.py reads as the default.
         ("{ clients { totalCount } }", 50),
         ("{ clients(first: null) { totalCount } }", 50),
         # A list without `first` is taken to fill a default page; lists of enums cost nothing.

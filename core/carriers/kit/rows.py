@@ -4,7 +4,8 @@ Each source's `rows(stream)` yields the non-blank rows of a binary stream as `Ro
 first, numbered by the 1-based physical line (a record spanning lines: its first line; Excel: the
 sheet's row number). Lines before the header are skipped by count, blank lines wherever they are.
 Text is read line by line, never whole. An Excel workbook is the exception: calamine needs the whole
-workbook, so it reads the file-like into memory (a 200 MB upload limit bounds it).
+workbook, so it is read in a child process under a memory limit, once xlsxguard has bounded what
+it may ask for (xlsxread.py); its rows stream back.
 
 `sniff(head, filename, judge)` scores the first 64 KiB of a file for one carrier.
 """
@@ -20,6 +21,7 @@ from typing import BinaryIO, ClassVar, NamedTuple, Protocol
 
 from downline.core.carriers.kit.cells import cell_text
 from downline.core.carriers.kit.xlsxhead import head_words
+from downline.core.carriers.kit.xlsxread import sheet_rows
 from downline.core.carriers.parsers import FileRejected
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -130,24 +132,9 @@ class Excel:
     strict_width: ClassVar[bool] = False
 
     def rows(self, stream: BinaryIO) -> Iterator[Row]:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            book = CalamineWorkbook.from_filelike(stream)
-        except Exception as exc:  # noqa: BLE001 - calamine's errors vary by what the bytes are
-            raise FileRejected(f"not an Excel workbook ({exc})") from None
-        try:
-            # The sheet is read here, whole: a damaged one (a corrupt deflate stream, broken XML,
-            # a sheet the workbook lists but lacks) fails now.
-            if self.sheet in book.sheet_names:
-                sheet = book.get_sheet_by_name(self.sheet)
-            else:
-                sheet = book.get_sheet_by_index(0)
-        except Exception as exc:  # noqa: BLE001 - as above
-            raise FileRejected(f"the workbook's sheet cannot be read ({exc})") from None
-        first = sheet.start[0] if sheet.start else 0
-        for offset, cells in enumerate(sheet.iter_rows()):
-            number = first + offset + 1
+        # The sheet is read whole before its first row comes: a damaged one (a corrupt deflate
+        # stream, broken XML, a sheet the workbook lists but lacks) fails at once.
+        for number, cells in sheet_rows(stream, self.sheet):
             texts = [cell_text(cell) for cell in cells]
             if number > self.preamble and any(texts):
                 cells = [cell.strip() if isinstance(cell, str) else cell for cell in cells]
