@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from downline.core.carriers.kit.xlsxguard import PIECE, GiB, amount, check_workbook
+from downline.core.carriers.kit.xlsxguard import PIECE, check_workbook
+from downline.core.carriers.kit.xlsxsheets import GiB, amount
 from downline.core.carriers.parsers import FileRejected
 
 log = logging.getLogger(__name__)
