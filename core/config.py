@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0)
     """Seconds a request waits for a database connection before it is answered 503 ("the
     database is busy; try again", with Retry-After) instead of hanging."""
-    job_stale_seconds: int = 300
+    job_stale_seconds: int = Field(default=45, ge=1)
+    """Seconds without a heartbeat (renewed every 10 s) after which a PROCESSING job's worker is
+    taken for dead and the job is sent again. With the sweep every 15 s, a killed worker's job is
+    back on another worker within about a minute."""
     # A job whose worker died this many times (a file that crashes its reader) is FAILED and
     # never sent again: otherwise the sweep hands it to the next worker, which dies the same way.
     job_max_attempts: int = Field(default=3, ge=1)
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
     export_retention_days: int = 30
     smtp_url: str | None = None
     mail_from: str = "downline@localhost"
-    sweep_seconds: float = 30.0  # how often each API process sweeps for lost jobs
+    sweep_seconds: float = 15.0  # how often each API process sweeps for lost jobs
     # PostgreSQL: a carrier report's rows per upsert, overlapping the parse (0: one upsert).
     # Rows parsed while a chunk upserts wait in memory, at most this many.
     ingest_chunk_rows: int = Field(default=100_000, ge=0)

@@ -1,5 +1,6 @@
-"""The claim-and-heartbeat rule every background job follows: the database row is the truth, a
-message only wakes a worker up.
+"""The one skeleton every background job runs in (`run`): claim, heartbeat, finish, give up. The
+database row is the truth, a message only wakes a worker up; a kind of job brings its work
+function and what its failures mean (`Work`), nothing else.
 
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running
@@ -16,7 +17,7 @@ import multiprocessing.util
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,68 @@ log = logging.getLogger(__name__)
 
 QUEUED, PROCESSING, SUCCEEDED, FAILED = "QUEUED", "PROCESSING", "SUCCEEDED", "FAILED"
 TERMINAL = (SUCCEEDED, FAILED)
+
+
+class ClaimLost(Exception):
+    """Another worker took the job over (this one was frozen past the stale limit): this run's
+    outcome is dropped, the other run's stands."""
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a kind of job brings to `run`; the rest is the same for every job."""
+
+    model: type  # its row: Export, CarrierReport, ...
+    refusals: tuple[type[Exception], ...]  # a user's mistake: FAILED, saying so
+    internal_error: str  # what the user reads when anything else fails
+    transient: tuple[type[Exception], ...] = ()  # handed back QUEUED and raised: the broker retries
+    describe: Callable[[object, Exception], str] = lambda job, refusal: str(refusal)
+
+
+def run(kind: Work, job_id: str, work: Callable[[object], object], progress=None):
+    """Claim the job and run `work(job)` under a heartbeat. `work` moves the job to SUCCEEDED
+    itself (in the transaction of its effect, or by `finish`) and returns the row as it stands;
+    if it raises, the job ends FAILED (or, for a transient failure, goes back to the queue).
+    None when the job was not this run's to do (finished, running elsewhere, given up)."""
+    settings = get_settings()
+    with db.session() as session:
+        claimed = claim(
+            session, kind.model, job_id, settings.job_stale_seconds, settings.job_max_attempts
+        )
+        if not claimed:
+            return None
+        job = session.get(kind.model, job_id)
+    name = kind.model.__name__
+    try:
+        with heartbeating(kind.model, job_id, attempt=job.attempts):
+            return work(job)
+    except ClaimLost:
+        log.warning("%s %s was taken over: attempt %s dropped", name, job_id, job.attempts)
+        return None
+    except kind.transient:
+        log.warning(
+            "%s %s hit a transient failure; it will be retried", name, job_id, exc_info=True
+        )
+        release(job)
+        raise
+    except kind.refusals as refusal:
+        return finish(job, FAILED, progress, error=kind.describe(job, refusal))
+    except Exception:
+        log.exception("%s %s failed", name, job_id)
+        return finish(job, FAILED, progress, error=kind.internal_error)
+
+
+def release(job) -> None:
+    """Hand a claimed job back to the queue, while the claim is still this run's."""
+    model = type(job)
+    with db.session() as session:
+        session.execute(
+            update(model)
+            .where(model.id == job.id, model.status == PROCESSING)
+            .where(model.attempts == job.attempts)
+            .values(status=QUEUED, heartbeat_at=None)
+        )
+        session.commit()
 
 
 def claim(session: Session, model, job_id: str, stale_seconds: int, max_attempts: int) -> bool:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import partial
 from typing import BinaryIO
 
 from sqlalchemy import delete, insert, select, true, update
@@ -44,6 +45,23 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 SNIFF_BYTES = 64 * 1024
 MAX_STORED_ERRORS = 1000  # every rejection is counted; the first ones are kept with their line
+
+
+def _refusal(report: CarrierReport, refusal: Exception) -> str:
+    """What was wrong with the file, named by the file."""
+    message = str(refusal)
+    return _shown(
+        message if message.startswith(report.filename) else f"{report.filename}: {refusal}"
+    )
+
+
+REPORTS = jobs.Work(
+    CarrierReport,
+    refusals=(FileRejected, CarrierNotRecognized, NotFound),
+    internal_error="The report could not be processed because of an internal error; nothing "
+    "was changed. Try again, or contact support if it keeps failing.",
+    describe=_refusal,
+)
 
 Progress = Callable[[CarrierReport], None]
 
@@ -104,50 +122,26 @@ def run_report(
 ) -> CarrierReport | None:
     """Claim the report and run it to SUCCEEDED or FAILED. None when it was not claimable
     (finished already, running on a live worker, or given up: jobs.py)."""
-    settings = get_settings()
-    with db.session() as session:
-        if not jobs.claim(
-            session, CarrierReport, report_id, settings.job_stale_seconds, settings.job_max_attempts
-        ):
-            return None
-        report = session.get(CarrierReport, report_id)
-    _forget_errors(report_id)
-    chunk_rows = settings.ingest_chunk_rows or None
+    work = partial(_run, storage=storage, parsers=parsers, progress=progress)
+    return jobs.run(REPORTS, report_id, work, progress)
+
+
+def _run(report: CarrierReport, storage: Storage, parsers, progress) -> CarrierReport:
+    _forget_errors(report.id)
+    chunk_rows = get_settings().ingest_chunk_rows or None
+    principal = _uploader(report)
+    parser = _parser(report, storage, parsers)
     try:
-        principal = _uploader(report)
-        parser = _parser(report, storage, parsers)
-        with jobs.heartbeating(CarrierReport, report_id, attempt=report.attempts):
-            try:
-                with storage.open(report.storage_key) as stream:
-                    _ingest(report, parser, principal, stream, progress, chunk_rows)
-            except RepeatedPolicy:
-                # A policy id sits in two chunks of the file, and upserting by chunks would not
-                # keep "the last row wins" exact; nothing of that run was committed. Once more,
-                # as one upsert.
-                _forget_errors(report_id)
-                with storage.open(report.storage_key) as stream:
-                    _ingest(report, parser, principal, stream, progress, chunk_rows=None)
-    except _ClaimLost:
-        log.warning(
-            "carrier report %s was taken over by another worker: attempt %s applied nothing",
-            report_id,
-            report.attempts,
-        )
-        return None
-    except (FileRejected, CarrierNotRecognized, NotFound) as exc:
-        message = str(exc) if str(exc).startswith(report.filename) else f"{report.filename}: {exc}"
-        return jobs.finish(report, jobs.FAILED, error=_shown(message), progress=progress)
-    except Exception:
-        log.exception("carrier report %s failed", report_id)
-        return jobs.finish(
-            report,
-            jobs.FAILED,
-            error="The report could not be processed because of an internal error; "
-            "nothing was changed. Try again, or contact support if it keeps failing.",
-            progress=progress,
-        )
+        with storage.open(report.storage_key) as stream:
+            _ingest(report, parser, principal, stream, progress, chunk_rows)
+    except RepeatedPolicy:
+        # A policy id sits in two chunks of the file, and upserting by chunks would not keep
+        # "the last row wins" exact; nothing of that run was committed. Once more, as one upsert.
+        _forget_errors(report.id)
+        with storage.open(report.storage_key) as stream:
+            _ingest(report, parser, principal, stream, progress, chunk_rows=None)
     with db.session() as session:
-        done = session.get(CarrierReport, report_id)  # SUCCEEDED, with the upsert (_ingest)
+        done = session.get(CarrierReport, report.id)  # SUCCEEDED, with the upsert (_ingest)
     if progress:
         progress(done)
     return done
@@ -157,10 +151,6 @@ def _forget_errors(report_id: str) -> None:
     with db.session() as session:
         session.execute(delete(ReportRowError).where(ReportRowError.report_id == report_id))
         session.commit()
-
-
-class _ClaimLost(Exception):
-    """Another worker took the report over (this one was frozen past the stale limit)."""
 
 
 def _uploader(report: CarrierReport) -> Principal | None:
@@ -244,7 +234,7 @@ def _renew_claim(conn, report: CarrierReport) -> None:
         .values(heartbeat_at=utcnow())
     )
     if renewed.rowcount != 1:
-        raise _ClaimLost
+        raise jobs.ClaimLost
 
 
 def _batches(
@@ -372,6 +362,6 @@ def _progress(report: CarrierReport, tally: _Tally, progress: Progress | None) -
         )
         current = session.get(CarrierReport, report.id)
         if current.attempts != report.attempts or current.status != jobs.PROCESSING:
-            raise _ClaimLost
+            raise jobs.ClaimLost
         if progress:
             progress(current)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
@@ -39,6 +40,15 @@ PROGRESS_SECONDS = 0.5
 # Failures worth another try (the database or the file store hiccuped); anything else fails
 # the export at once with a message for the user.
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError)
+
+EXPORTS = jobs.Work(
+    Export,
+    refusals=(DownlineError,),
+    internal_error="The export could not be built because of an internal error. Request it "
+    "again; if it keeps failing, contact support.",
+    transient=TRANSIENT,
+    describe=lambda export, refusal: refusal.message,
+)
 
 Progress = Callable[[Export], None]
 Notify = Callable[[Export, str, str], None]
@@ -122,42 +132,21 @@ def run_export(
     (QUEUED) and raises, for the broker to retry. `notify(export, link, recipient)` tells the
     requester the file is ready (the plugins' `downline_export_ready`, passed in by the caller
     that owns them)."""
-    settings = get_settings()
-    with db.session() as session:
-        if not jobs.claim(
-            session, Export, export_id, settings.job_stale_seconds, settings.job_max_attempts
-        ):
-            return None
-        export = session.get(Export, export_id)
-    try:
-        with jobs.heartbeating(Export, export_id, attempt=export.attempts):
-            principal, export_type = _requester(export, types)
-            with db.session() as session, _counting(export, progress) as count:
-                query = export_query(session, export_type, principal, export.params)
-                count(query)
-                written, size, digest, path = _write(session, export, export_type, query, progress)
-            # One key per attempt: a worker that lost its claim (frozen past the stale limit,
-            # then thawed) never replaces the file of the attempt that finished the row.
-            key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
-            storage.put_file(key, path)
-            path.unlink(missing_ok=True)
-    except TRANSIENT:
-        log.warning(
-            "export %s hit a transient failure; it will be retried", export_id, exc_info=True
-        )
-        _release(export)
-        raise
-    except DownlineError as refusal:
-        return jobs.finish(export, jobs.FAILED, progress, error=refusal.message)
-    except Exception:
-        log.exception("export %s failed", export_id)
-        return jobs.finish(
-            export,
-            jobs.FAILED,
-            progress,
-            error="The export could not be built because of an internal error. Request it "
-            "again; if it keeps failing, contact support.",
-        )
+    work = partial(_build, storage=storage, types=types, notify=notify, progress=progress)
+    return jobs.run(EXPORTS, export_id, work, progress)
+
+
+def _build(export: Export, storage: Storage, types, notify: Notify, progress) -> Export:
+    principal, export_type = _requester(export, types)
+    with db.session() as session, _counting(export, progress) as count:
+        query = export_query(session, export_type, principal, export.params)
+        count(query)
+        written, size, digest, path = _write(session, export, export_type, query, progress)
+    # One key per attempt: a worker that lost its claim (frozen past the stale limit, then
+    # thawed) never replaces the file of the attempt that finished the row.
+    key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
+    storage.put_file(key, path)
+    path.unlink(missing_ok=True)
     done = jobs.finish(
         export,
         jobs.SUCCEEDED,
@@ -173,13 +162,13 @@ def run_export(
         # and it tells the requester; this run's file goes.
         log.warning(
             "export %s was finished by another attempt: attempt %s dropped",
-            export_id,
+            export.id,
             export.attempts,
         )
         storage.delete(key)
         return done
     if done.status == jobs.SUCCEEDED:
-        link = links.mint(settings, done.id, done.requester_email, done.request_base_url)
+        link = links.mint(get_settings(), done.id, done.requester_email, done.request_base_url)
         notify(done, link, done.requester_email)
     return done
 
@@ -305,17 +294,6 @@ def _update(export: Export, progress: Progress | None, **values) -> None:
         jobs.heartbeat(session, Export, export.id, **values)
         if progress:
             progress(session.get(Export, export.id))
-
-
-def _release(export: Export) -> None:
-    with db.session() as session:
-        session.execute(
-            update(Export)
-            .where(Export.id == export.id, Export.status == jobs.PROCESSING)
-            .where(Export.attempts == export.attempts)  # still this run's claim
-            .values(status=jobs.QUEUED, heartbeat_at=None)
-        )
-        session.commit()
 
 
 def give_up(export_id: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from downline.core import db
-from downline.core.config import get_settings
+from downline.core.config import Settings, get_settings
 from downline.core.exports import links
 from downline.core.models import CarrierReport, Export
 
@@ -160,6 +160,30 @@ def test_ten_workers_killed_mid_export_every_export_finishes_exactly_once(
     )
     assert (exactly_once, rows_lost) == (TRIALS, 0)
     assert refused <= {404}, refused  # nothing but "not there": never a partial file
+
+
+def test_with_the_default_settings_a_killed_workers_export_is_back_within_two_minutes(
+    live_stacks, many_clients, calls
+):
+    """No shortened stale limit or sweep here: the settings a deployment gets. The figure is the
+    time from the kill to SUCCEEDED, and the README states it."""
+    many_clients(EXTRA_CLIENTS)
+    defaults = {
+        "DOWNLINE_JOB_STALE_SECONDS": str(Settings.model_fields["job_stale_seconds"].default),
+        "DOWNLINE_SWEEP_SECONDS": str(Settings.model_fields["sweep_seconds"].default),
+    }
+    stack = live_stacks(env=defaults)
+    before = temp_files(stack)
+    export_id = calls.request_export(stack)
+    wait_mid_export(stack, export_id, before)
+    stack.kill_worker()
+    killed = time.monotonic()
+    stack.start_worker()
+    done = calls.wait_export(stack, "eve@t.test", export_id, timeout=150)
+    back = time.monotonic() - killed
+    print(f"\nfaults: killed worker's export SUCCEEDED {back:.0f}s after the kill ({defaults})")
+    assert done["status"] == "SUCCEEDED" and row(Export, export_id).attempts == 2
+    assert back < 120, back
 
 
 POLICY_ROWS = 200_000
