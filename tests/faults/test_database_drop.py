@@ -58,13 +58,14 @@ def drop_connections_mid_request(stack, calls, conn) -> tuple[dict, int]:
 
 @pytest.fixture
 def big_production(book, database):
-    """POLICIES policies on the book's agents' NPNs, written by SQL."""
+    """POLICIES policies on the book's agents' NPNs, written by SQL, in the Top tenant."""
     with db.get_engine().begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO policy (id, carrier, carrier_policy_id, agent_npn, product_type,"
-                " client_name, status, state, effective_date, first_seen_at, updated_at)"
-                " SELECT 'p' || g, (ARRAY['humana','aetna','uhc','wellcare'])[1 + g % 4], 'P' || g,"
+                "INSERT INTO policy (id, tenant_id, carrier, carrier_policy_id, agent_npn,"
+                " product_type, client_name, status, state, effective_date, first_seen_at,"
+                " updated_at)"
+                " SELECT 'p' || g, 'top', (ARRAY['humana','aetna','uhc','wellcare'])[1 + g % 4], 'P' || g,"
                 " (ARRAY['100','200','300','400'])[1 + (g / 4) % 4],"
                 " (ARRAY['MAPD','MA','PDP','DSNP'])[1 + (g / 16) % 4], 'Client ' || g,"
                 " (ARRAY['ACTIVE','APPROVED','ATTRITED','DECEASED'])[1 + (g / 64) % 4], 'FL',"
