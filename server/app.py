@@ -15,7 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from downline.core import db, events, plugins
 from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
-from downline.server import downloads, metrics, webapp
+from downline.server import cors, downloads, metrics, webapp
 from downline.server.actors import DramatiqQueue
 from downline.server.embedded import WORKER_THREADS, background, should_run_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
@@ -103,6 +103,7 @@ def create_app() -> Starlette:
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
+        allowed_origins=settings.cors_origins,
     )
     graphql = Authenticated(
         view,
@@ -118,4 +119,6 @@ def create_app() -> Starlette:
         Route("/metrics", metrics.endpoint),
         *webapp.routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan(settings))
+    return Starlette(
+        routes=routes, middleware=[cors.middleware(settings)], lifespan=lifespan(settings)
+    )
