@@ -20,6 +20,7 @@ from downline.server.actors import DramatiqQueue
 from downline.server.embedded import WORKER_THREADS, background, should_run_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
+from downline.server.persisted import PersistedQueries, make_store
 
 log = logging.getLogger("downline.server")
 
@@ -100,8 +101,11 @@ def create_app() -> Starlette:
             extra_extensions=[metrics.OperationMetrics],
         ),
         DramatiqQueue(),
+        PersistedQueries(
+            make_store(settings), settings.persisted_query_max_bytes, settings.max_query_bytes
+        ),
         graphql_ide=None if settings.production else "graphiql",
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
         multipart_uploads_enabled=True,
         allowed_origins=settings.cors_origins,
     )
