@@ -8,6 +8,7 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,6 +18,7 @@ from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
 from downline.server import cors, downloads, metrics, webapp
 from downline.server.actors import DramatiqQueue
+from downline.server.compression import Compression
 from downline.server.embedded import WORKER_THREADS, background, should_run_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
@@ -123,6 +125,5 @@ def create_app() -> Starlette:
         Route("/metrics", metrics.endpoint),
         *webapp.routes(),
     ]
-    return Starlette(
-        routes=routes, middleware=[cors.middleware(settings)], lifespan=lifespan(settings)
-    )
+    middleware = [cors.middleware(settings), Middleware(Compression)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan(settings))
