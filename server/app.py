@@ -96,11 +96,18 @@ def create_app() -> Starlette:
     # Every plugin is checked now: a broken or duplicate one is a start-up error, not a 500 later.
     plugins.installed_parsers()
     plugins.installed_export_types()
+    extensions, middleware = [metrics.OperationMetrics], []
+    if settings.tracing:
+        from downline.server import broker, tracing
+
+        tracing.start(settings, broker.broker)
+        extensions += tracing.schema_extensions()
+        middleware.append(Middleware(tracing.HttpSpans))
     view = DownlineGraphQL(
         make_schema(
             production=settings.production,
             max_cost=settings.max_query_cost,
-            extra_extensions=[metrics.OperationMetrics],
+            extra_extensions=extensions,
         ),
         DramatiqQueue(),
         PersistedQueries(
@@ -125,5 +132,5 @@ def create_app() -> Starlette:
         Route("/metrics", metrics.endpoint),
         *webapp.routes(),
     ]
-    middleware = [cors.middleware(settings), Middleware(Compression)]
+    middleware += [cors.middleware(settings), Middleware(Compression)]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan(settings))
