@@ -1,12 +1,15 @@
 """Settings, read from the environment (prefix DOWNLINE_), as the README lists them."""
 
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from downline.core.private import FILE_MODE, private_dir
 
@@ -65,10 +68,42 @@ class Settings(BaseSettings):
     ingest_chunk_rows: int = Field(default=100_000, ge=0)
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
+    cors_origins: Annotated[list[str], NoDecode] = []
+    """The origins of pages on other sites that may call the API (`https://app.example.com`,
+    comma-separated or a JSON list; `*` for any). Empty: the API's own origin only. Applies to
+    HTTP (CORS) and to the WebSocket's Origin check alike."""
+    cors_max_age: int = Field(default=600, ge=0)
+    """Seconds a browser may keep a preflight's answer before asking again."""
+    persisted_query_ttl: int = Field(default=86400, ge=1)
+    """Seconds a persisted query's document is kept in Redis after its last use."""
+    persisted_query_max_bytes: int = Field(default=65536, ge=0)
+    """The longest document kept as a persisted query; a longer one still runs, sent in full."""
+    otel: bool | None = None
+    """OpenTelemetry tracing (the `otel` extra). Unset: on when OTEL_EXPORTER_OTLP_ENDPOINT (or
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set."""
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def tracing(self) -> bool:
+        if self.otel is not None:
+            return self.otel
+        return any(
+            os.environ.get(name)
+            for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if not isinstance(value, list | tuple):
+            raise ValueError("a comma-separated list of origins, or a JSON list")
+        return [_origin(str(item)) for item in value if str(item).strip()]
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
@@ -82,6 +117,34 @@ class Settings(BaseSettings):
                 raise ValueError("DOWNLINE_SECRET_KEY is required when DOWNLINE_ENV=production")
             self.secret_key = _generated_secret(self.var_dir)
         return self
+
+
+def _origin(text: str) -> str:
+    """An origin as browsers send it in the Origin header: scheme://host[:port], lower case, no
+    path; anything else is a start-up error naming it, not an origin that never matches."""
+    text = text.strip()
+    if text == "*":
+        return text
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ValueError(
+            f"{text!r} is not an origin (scheme://host[:port], e.g. https://a.example)"
+        )
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def _generated_secret(var_dir: Path) -> str:

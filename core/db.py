@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+import sqlalchemy
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -27,6 +28,9 @@ def make_engine(url: str, connections: int, wait: float) -> Engine:
     kept = min(connections, KEPT_OPEN)
     pool = {"pool_size": kept, "max_overflow": connections - kept, "pool_timeout": wait}
     parsed = make_url(url)
+    # sqlalchemy.create_engine is looked up when called, not imported: an instrumentation that
+    # wraps it (tracing's SQL spans) then sees every engine made after it.
+    create_engine = sqlalchemy.create_engine
     if parsed.get_backend_name() == "sqlite":
         in_memory = not parsed.database or parsed.database == ":memory:"
         if not in_memory:

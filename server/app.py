@@ -8,6 +8,7 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -15,11 +16,13 @@ from starlette.routing import Route, WebSocketRoute
 from downline.core import db, events, plugins
 from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
-from downline.server import downloads, metrics, webapp
+from downline.server import cors, downloads, metrics, webapp
 from downline.server.actors import DramatiqQueue
+from downline.server.compression import Compression
 from downline.server.embedded import WORKER_THREADS, background, should_run_workers
 from downline.server.graphql import Authenticated, DownlineGraphQL
 from downline.server.logs import configure_logging
+from downline.server.persisted import PersistedQueries, make_store
 
 log = logging.getLogger("downline.server")
 
@@ -93,16 +96,27 @@ def create_app() -> Starlette:
     # Every plugin is checked now: a broken or duplicate one is a start-up error, not a 500 later.
     plugins.installed_parsers()
     plugins.installed_export_types()
+    extensions, middleware = [metrics.OperationMetrics], []
+    if settings.tracing:
+        from downline.server import broker, tracing
+
+        tracing.start(settings, broker.broker)
+        extensions += tracing.schema_extensions()
+        middleware.append(Middleware(tracing.HttpSpans))
     view = DownlineGraphQL(
         make_schema(
             production=settings.production,
             max_cost=settings.max_query_cost,
-            extra_extensions=[metrics.OperationMetrics],
+            extra_extensions=extensions,
         ),
         DramatiqQueue(),
+        PersistedQueries(
+            make_store(settings), settings.persisted_query_max_bytes, settings.max_query_bytes
+        ),
         graphql_ide=None if settings.production else "graphiql",
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
         multipart_uploads_enabled=True,
+        allowed_origins=settings.cors_origins,
     )
     graphql = Authenticated(
         view,
@@ -118,4 +132,5 @@ def create_app() -> Starlette:
         Route("/metrics", metrics.endpoint),
         *webapp.routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan(settings))
+    middleware += [cors.middleware(settings), Middleware(Compression)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan(settings))

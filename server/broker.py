@@ -81,6 +81,11 @@ def ping() -> None:
 
 broker = make_broker(get_settings())
 dramatiq.set_broker(broker)
+if get_settings().tracing:
+    # Here, so that `downline worker` processes trace their jobs as the API does.
+    from downline.server import tracing
+
+    tracing.start(get_settings(), broker)
 
 
 def embedded() -> bool:

@@ -7,7 +7,10 @@ lives long, so its user is re-loaded at every operation it starts, and the socke
 (4401) when its user is gone or its token expires, even while idle.
 
 A POST body over its limit is answered 413, unparsed; a request that gets no database
-connection within DOWNLINE_DB_POOL_TIMEOUT, 503 with Retry-After.
+connection within DOWNLINE_DB_POOL_TIMEOUT, 503 with Retry-After. A query may come by GET too
+(`?query=…&variables=…`, or a persisted query's hash alone: server/persisted.py), signed in like
+a POST; a mutation by GET is refused 405. Answers are application/json or, when the client asks
+for it, application/graphql-response+json (server/responses.py).
 """
 
 import asyncio
@@ -16,26 +19,30 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import anyio.to_thread
+from cross_web import HTTPException
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.unset import UNSET
 
 from downline.core.db import BUSY
 from downline.schema.context import Context, JobQueue
+from downline.server import responses
 from downline.server.auth import AuthError, authenticate
+from downline.server.persisted import PersistedQueries
 
 log = logging.getLogger("downline.api")
 
 # Bytes: a JSON body this long decodes in well under a millisecond, less than the hop to a thread.
 LARGE_BODY = 64 * 1024
-RETRY_AFTER_SECONDS = 2
 
 # The request's body and what it decoded to in a worker thread (see parse_http_body).
 _decoded: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded", default=None)
@@ -131,9 +138,41 @@ class DownlineGraphQL(GraphQL):
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
     graphql_ws_handler_class = GraphQLWSHandler
 
-    def __init__(self, schema, queue: JobQueue, **options) -> None:
+    def __init__(self, schema, queue: JobQueue, persisted: PersistedQueries, **options) -> None:
         super().__init__(schema, **options)
         self.queue = queue
+        self.persisted = persisted
+
+    async def run(self, request, context=UNSET, root_value=UNSET):
+        try:
+            return await super().run(request, context, root_value)
+        except responses.Refused as refusal:
+            return refusal.response(request.headers.get("accept"))
+
+    def should_render_graphql_ide(self, request) -> bool:
+        """A GET with a persisted query's hash and no document is an operation, not a visit."""
+        return super().should_render_graphql_ide(request) and (
+            "extensions" not in request.query_params
+        )
+
+    async def execute_single(
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ):
+        keep = await self.persisted.fill(request_data)
+        try:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                # The GraphQL-over-HTTP spec: GET is safe, so it runs queries only.
+                raise responses.Refused(
+                    405, exc.reason, "BAD_USER_INPUT", headers={"Allow": "POST"}
+                ) from exc
+            raise
+        if keep and not responses.failed_before_execution(result.data, result.errors):
+            await self.persisted.keep(keep, request_data.query)
+        return result
 
     async def parse_http_body(self, request):
         """A large JSON body is decoded in a worker thread, off the event loop; strawberry's own
@@ -156,16 +195,22 @@ class DownlineGraphQL(GraphQL):
             return done[1]
         return super().decode_json(data)
 
+    async def get_sub_response(self, request):
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = responses.media_type(request.headers.get("accept"))
+        return sub_response
+
     def create_response(self, response_data, sub_response):
-        """503 with Retry-After when a part of the answer could not have its database
-        connection in time: the client should try again, not take the errors as its own."""
+        """In the media type the client asked for, with that media type's status code; 503
+        with Retry-After when a part of the answer could not have its database connection in
+        time: the client should try again, not take the errors as its own."""
+        media = sub_response.media_type
+        response_data, status = responses.shaped(response_data, media)
         response = super().create_response(response_data, sub_response)
-        if isinstance(response_data, dict) and any(
-            error.get("extensions", {}).get("code") == "UNAVAILABLE"
-            for error in response_data.get("errors") or ()
-        ):
-            response.status_code = 503
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.status_code = status
+        response.headers["content-type"] = responses.content_type(media)
+        if status == 503:
+            response.headers["Retry-After"] = str(responses.RETRY_AFTER_SECONDS)
         return response
 
     async def get_context(self, request, response) -> Context:
@@ -182,10 +227,11 @@ class DownlineGraphQL(GraphQL):
 
 
 class Authenticated:
-    """ASGI wrapper: POST requests must carry a valid bearer token (GET serves GraphiQL), and a
-    body within its limit: an upload (multipart) `max_upload_bytes`, which it must declare in
-    Content-Length; anything else `max_query_bytes`, refused unread when Content-Length says
-    so, else counted while it is read (a chunked body)."""
+    """ASGI wrapper: an operation, by POST or by GET, must carry a valid bearer token (a GET
+    without one serves GraphiQL), and come within its size: an upload (multipart)
+    `max_upload_bytes`, which it must declare in Content-Length; anything else
+    `max_query_bytes`, refused unread when Content-Length (or the URL) says so, else counted
+    while it is read (a chunked body)."""
 
     def __init__(self, view: DownlineGraphQL, max_upload_bytes: int, max_query_bytes: int) -> None:
         self.view = view
@@ -193,6 +239,7 @@ class Authenticated:
         self.max_query_bytes = max_query_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = None
         if scope["type"] == "http" and scope["method"] == "POST":
             request = Request(scope, receive)
             upload = request.headers.get("content-type", "").startswith("multipart/")
@@ -202,12 +249,19 @@ class Authenticated:
             if refusal is None and not upload:
                 body = await _body_within(request, self.max_query_bytes)
                 if body is None:
-                    refusal = self._query_too_large()
+                    refusal = self._query_too_large(request)
                 else:
                     receive = _replay(body, receive)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
+        elif scope["type"] == "http" and scope["method"] == "GET":
+            request = Request(scope, receive)
+            if {"query", "extensions"} & set(request.query_params):
+                if len(scope["query_string"]) > self.max_query_bytes:
+                    refusal = self._query_too_large(request)
+                else:
+                    refusal = await self._sign_in(request, scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
         await self.view(scope, receive, send)
 
     def _declared_too_large(self, request: Request, upload: bool) -> JSONResponse | None:
@@ -215,26 +269,25 @@ class Authenticated:
         if upload and (length is None or _over(length, self.max_upload_bytes)):
             # Uploads must say their size up front; anything over the limit is refused unread.
             limit = self.max_upload_bytes // (1024 * 1024)
-            return _error(413, f"the request is larger than {limit} MB", "BAD_USER_INPUT", "file")
+            message = f"the request is larger than {limit} MB"
+            return _error(request, 413, message, "BAD_USER_INPUT", "file")
         if not upload and length is not None and _over(length, self.max_query_bytes):
-            return self._query_too_large()
+            return self._query_too_large(request)
         return None
 
-    def _query_too_large(self) -> JSONResponse:
-        message = (
-            f"the request is larger than {self.max_query_bytes:,} bytes, the most a GraphQL "
-            "request may send (comments and whitespace included); a file goes in an upload"
-        )
-        return _error(413, message, "BAD_USER_INPUT", "query")
+    def _query_too_large(self, request: Request) -> JSONResponse:
+        message = responses.too_large(self.max_query_bytes)
+        return _error(request, 413, message, "BAD_USER_INPUT", "query")
 
     async def _sign_in(self, request: Request, scope: Scope) -> JSONResponse | None:
         try:
             signed_in = await authenticate(request.headers.get("authorization"))
         except AuthError as exc:
-            return _error(401, str(exc), "UNAUTHENTICATED")
+            return _error(request, 401, str(exc), "UNAUTHENTICATED")
         except PoolTimeout:
             log.warning("no database connection within the pool timeout to sign a request in")
-            return _busy()
+            # Nothing wrong with the request: the client should try again.
+            return _error(request, 503, BUSY, "UNAVAILABLE")
         scope.setdefault("state", {})["principal"] = signed_in.principal
         return None
 
@@ -243,18 +296,10 @@ def _over(length: str, limit: int) -> bool:
     return not length.isdigit() or int(length) > limit
 
 
-def _busy() -> JSONResponse:
-    """No database connection could be had in time: nothing wrong with the request."""
-    response = _error(503, BUSY, "UNAVAILABLE")
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def _error(status: int, message: str, code: str, field: str | None = None) -> JSONResponse:
-    extensions = {"code": code} | ({"field": field} if field else {})
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": extensions}]}, status_code=status
-    )
+def _error(
+    request: Request, status: int, message: str, code: str, field: str | None = None
+) -> JSONResponse:
+    return responses.error(status, message, code, field, request.headers.get("accept"))
 
 
 async def _body_within(request: Request, limit: int) -> bytes | None:

@@ -1,12 +1,15 @@
 """Logging: readable lines in development, one JSON object a line in production. Neither ever
-holds a credential: a download link's `token` is written `token=…`."""
+holds a credential: a download link's `token` is written `token=…`. Nor what a GraphQL operation
+sent by GET carries in its URL (`query=…`, `variables=…`): a client's name searched for is
+personal data, and a document makes a line of kilobytes."""
 
 import json
 import logging
 import re
 
-# A token in a query string (`?token=`, `&access_token=`...) up to the next parameter.
-TOKEN = re.compile(r"(token=)[^&\s\"'#]+", re.IGNORECASE)
+# A token in a query string (`?token=`, `&access_token=`...) up to the next parameter, and a GET
+# operation's document and variables.
+TOKEN = re.compile(r"(token=|(?<=[?&])(?:query|variables)=)[^&\s\"'#]+", re.IGNORECASE)
 
 
 def redact(text: str) -> str:

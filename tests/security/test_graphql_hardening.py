@@ -165,8 +165,9 @@ def test_no_request_runs_a_batch_of_operations_or_one_sent_cross_site(api, book)
         'mutation { setAgentExportsAllowed(agencyId: "east", allowed: true) { id } }', as_=ADMIN
     )
 
-    # No GET and no "simple request" content type (what a cross-site form or image can send):
-    # the bearer header is the main guard against cross-site requests, this is the second.
+    # No mutation by GET (it runs queries only, 405) and no "simple request" content type (what
+    # a cross-site form or image can send): the bearer header is the main guard against
+    # cross-site requests, this is the second.
     answers = {
         "GET": api.client.get("/graphql", params={"query": SWITCH}, headers=headers),
         **{

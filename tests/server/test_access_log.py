@@ -1,6 +1,7 @@
 """A download link is a bearer credential for an hour, so a real `downline serve` writes the
 request for it to its access log as `token=…`, and so does every log line of ours,
-in readable and in production (JSON) logs alike."""
+in readable and in production (JSON) logs alike. A query sent by GET is written without its
+document and variables (`query=…&variables=…`): they may carry personal data."""
 
 import json
 import logging
@@ -56,6 +57,34 @@ def test_the_access_log_writes_a_download_links_token_redacted(book, api, tmp_pa
     logged = log.read_text(errors="replace")
     assert f"GET {link.path}?token=… HTTP/1.1" in logged, logged
     assert token not in logged
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_the_access_log_writes_a_get_query_without_its_document_and_variables(book, api, tmp_path):
+    port, log = _free_port(), tmp_path / "serve.log"
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    downline = str(Path(sys.executable).parent / "downline")
+    server = start([downline, "serve", "--port", str(port), "--no-workers-in-process"], env, log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base, server, log)
+        response = httpx.get(
+            f"{base}/graphql",
+            params={
+                "query": "query Find($s: String) { clients(filter: {search: $s}) { totalCount } }",
+                "variables": json.dumps({"s": "Maria Lopez"}),
+                "operationName": "Find",
+            },
+            headers={"Authorization": f"Bearer {api.token('admin@top.test')}"},
+            timeout=10,
+        )
+        assert response.json() == {"data": {"clients": {"totalCount": 1}}}, response.text
+    finally:
+        stop(server)
+
+    logged = log.read_text(errors="replace")
+    assert "GET /graphql?query=…&variables=…&operationName=Find HTTP/1.1" in logged, logged
+    assert "Maria" not in logged and "totalCount" not in logged
 
 
 @pytest.fixture

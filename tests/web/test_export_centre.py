@@ -10,8 +10,6 @@ var/test-artifacts/. Without Chromium the tests are skipped with the reason, exc
 where they fail.
 """
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -20,52 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOOK, PRODUCTION_BOOK, SAMPLES, unavailable
+from tests.conftest import BOOK, PRODUCTION_BOOK, SAMPLES
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LAPTOP = {"width": 1366, "height": 768}
 WAIT_MS = 30_000
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-
-
-def _chromium() -> str:
-    path = os.environ.get("DOWNLINE_TEST_CHROMIUM") or shutil.which("chromium")
-    if not path or not os.access(path, os.X_OK):
-        unavailable(
-            "Chromium",
-            f"{path or 'no `chromium` on PATH'} is not an executable browser (install Debian's "
-            "chromium and chromium-driver: `make test` does it when run as root, or "
-            "`apt-get install chromium chromium-driver`)",
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable("Chromium driver (Playwright)", f"{exc}; `pip install -e '.[dev]'`")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure to start it means "not here"
-            unavailable("Chromium", f"{executable} did not start: {str(exc).splitlines()[0]}")
-        yield chromium
-        chromium.close()
 
 
 def _free_port() -> int:
