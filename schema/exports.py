@@ -154,22 +154,40 @@ class Export(Node):
 class AuditEvent(Node):
     id: strawberry.ID
     at: datetime
-    actor_email: str | None = strawberry.field(description="Null when no user was identified.")
+    actor_email: str | None = strawberry.field(
+        description='Null when no user was identified; "operator" for the operator\'s commands.'
+    )
     action: str
     export_id: strawberry.ID | None
-    outcome: str = strawberry.field(description="ok, or the reason refused.")
+    outcome: str = strawberry.field(
+        description="ok (with counts where there are some), or the reason refused or failed."
+    )
+    report_id: strawberry.ID | None = strawberry.field(description="The carrier report.")
+    target_agency_id: strawberry.ID | None = strawberry.field(
+        description="The agency acted on: the one whose exports switch was flipped."
+    )
+    detail: str | None = strawberry.field(
+        description="The words that go with it (a file name, a failure's message, on or off), "
+        "as given: text, never markup."
+    )
 
     @classmethod
     def from_row(cls, row: m.AuditEvent) -> "AuditEvent":
-        export_id = strawberry.ID(row.export_id) if row.export_id else None
         return cls(
             id=strawberry.ID(row.id),
             at=row.at,
             actor_email=row.actor_email,
             action=row.action,
-            export_id=export_id,
+            export_id=_id(row.export_id),
             outcome=row.outcome,
+            report_id=_id(row.report_id),
+            target_agency_id=_id(row.target_agency_id),
+            detail=row.detail,
         )
+
+
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None
 
 
 def request_base_url(info: Info) -> str:

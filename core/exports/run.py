@@ -79,7 +79,8 @@ def request_export(
         checked = validate(export_type, params)
     except DownlineError as refusal:
         session.rollback()
-        audit.record(session, "export_refused", refusal.code, actor=principal)
+        detail = f"{type_key}: {refusal.message}"  # what was asked for, and why not
+        audit.record(session, "export_refused", refusal.code, actor=principal, detail=detail)
         session.commit()
         raise
     export = Export(
@@ -151,6 +152,7 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
         export,
         jobs.SUCCEEDED,
         progress,
+        f"ok: {written:,} rows, {size:,} bytes",
         rows_written=written,
         row_count=written,
         byte_size=size,
@@ -298,15 +300,16 @@ def _update(export: Export, progress: Progress | None, **values) -> None:
 
 def give_up(export_id: str) -> None:
     """The broker's retries ran out on transient failures: fail the export, saying so."""
+    error = (
+        "The export could not be built after several attempts (a temporary problem on our "
+        "side). Request it again in a few minutes."
+    )
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(Export)
             .where(Export.id == export_id, Export.status.not_in(jobs.TERMINAL))
-            .values(
-                status=jobs.FAILED,
-                finished_at=utcnow(),
-                error="The export could not be built after several attempts (a temporary "
-                "problem on our side). Request it again in a few minutes.",
-            )
+            .values(status=jobs.FAILED, finished_at=utcnow(), error=error)
         )
+        if result.rowcount == 1:
+            jobs.audited(session, session.get(Export, export_id), "failed", "UNAVAILABLE", error)
         session.commit()
