@@ -134,19 +134,25 @@ class Export(Node):
     def type(self) -> ExportType:
         return ExportType.of(plugins.installed_export_types()[self.type_key])
 
-    def _link(self, info: Info) -> links.Link | None:
+    async def _link(self, info: Info) -> links.Link | None:
         if self.status != ExportStatus.SUCCEEDED or self.file_deleted_at is not None:
+            return None
+        # Listed without a link while the requester's agency switches its exports off.
+        if not await info.context.loaders.downloads_allowed.load(self.requester):
             return None
         return links.mint(get_settings(), self.id, self.requester, request_base_url(info))
 
-    @strawberry.field(description="When SUCCEEDED and the file is kept: a fresh signed link.")
-    def download_url(self, info: Info) -> str | None:
-        link = self._link(info)
+    @strawberry.field(
+        description="When SUCCEEDED and the file is kept: a fresh signed link. Null while the "
+        "requester's agency switches its agents' exports off."
+    )
+    async def download_url(self, info: Info) -> str | None:
+        link = await self._link(info)
         return link.url if link else None
 
     @strawberry.field
-    def link_expires_at(self, info: Info) -> datetime | None:
-        link = self._link(info)
+    async def link_expires_at(self, info: Info) -> datetime | None:
+        link = await self._link(info)
         return link.expires_at if link else None
 
 

@@ -17,7 +17,7 @@ from downline.core.book import scope
 from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key, Page, count, fetch_page
 from downline.core.book.scope import Principal
-from downline.core.errors import DownlineError, Forbidden, NotFound
+from downline.core.errors import DownlineError, ExportsDisabled, Forbidden, NotFound
 from downline.core.models import Agency, AgencyClosure, Agent
 
 AGENT_ORDER = (Key(Agent.name), Key(Agent.id))
@@ -134,7 +134,15 @@ def parent_visible(principal: Principal, agency: Agency) -> bool:
     return principal.is_admin and agency.parent_id is not None and agency.id != principal.agency_id
 
 
+EXPORTS_DISABLED = (
+    "Exports are switched off for your agency's agents: ask your agency administrator to allow "
+    "them."
+)
+
+
 def exports_allowed(session: Session, principal: Principal) -> bool:
+    """Whether the agency's switch lets this principal export: admins always may; an agent
+    user as the switch of its agent's own agency says (a parent agency's switch is not its)."""
     if principal.is_admin:
         return True
     return bool(
@@ -142,6 +150,13 @@ def exports_allowed(session: Session, principal: Principal) -> bool:
             select(Agency.exports_allowed_for_agents).where(Agency.id == principal.agency_id)
         )
     )
+
+
+def check_exports_allowed(session: Session, principal: Principal) -> None:
+    """Raise EXPORTS_DISABLED unless the principal may export now: asked at the request, when a
+    worker claims the export, before its file is published, and at every download."""
+    if not exports_allowed(session, principal):
+        raise ExportsDisabled(EXPORTS_DISABLED)
 
 
 def set_agent_exports_allowed(

@@ -22,7 +22,7 @@ from downline.core import audit, db, jobs
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
-from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
+from downline.core.errors import BadUserInput, DownlineError, Forbidden
 from downline.core.exports import access as export_access
 from downline.core.exports import copy as export_copy
 from downline.core.exports import links
@@ -104,11 +104,7 @@ def _allowed(session, principal, type_key, types) -> ExportType:
         raise BadUserInput(f"no export type {type_key!r} (yours: {known})", field="type")
     if scope_of(principal) not in export_type.scopes:
         raise Forbidden(f"the {type_key} export is not available to your role")
-    if not roster.exports_allowed(session, principal):
-        raise ExportsDisabled(
-            "Exports are switched off for your agency's agents: ask your agency administrator "
-            "to allow them."
-        )
+    roster.check_exports_allowed(session, principal)
     return export_type
 
 
@@ -143,6 +139,13 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
         query = export_query(session, export_type, principal, export.params)
         count(query)
         written, size, digest, path = _write(session, export, export_type, query, progress)
+    try:
+        # Asked again before the file is published: the requester may have moved, or its
+        # agency switched its exports off, while the file was written. Then the file goes.
+        _requester(export, types)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     # One key per attempt: a worker that lost its claim (frozen past the stale limit, then
     # thawed) never replaces the file of the attempt that finished the row.
     key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
@@ -176,18 +179,20 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
 
 
 def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal, ExportType]:
+    """The requester as it stands now, and the export's type, if it may still have the file."""
     with db.session() as session:
         principal = load_principal(session, export.requester_email)
+        if principal is None:
+            raise Forbidden("the user who requested this export no longer exists")
         # Built for where the requester stands now, the file would hold another agent's or
         # agency's book than the one asked for, under an export that belongs to the old place.
-        moved = principal is not None and not export_access.visible(session, principal, export.id)
-    if principal is None:
-        raise Forbidden("the user who requested this export no longer exists")
-    if moved:
-        raise Forbidden(
-            "your account has moved (to another agent or agency, or another role) since this "
-            "export was requested; request it again"
-        )
+        if not export_access.visible(session, principal, export.id):
+            raise Forbidden(
+                "your account has moved (to another agent or agency, or another role) since "
+                "this export was requested; request it again"
+            )
+        # The switch holds at every step, not only at the request (docs/domain.md).
+        roster.check_exports_allowed(session, principal)
     if export.type not in types:
         raise BadUserInput(f"the {export.type} export is no longer installed", field="type")
     return principal, types[export.type]
