@@ -27,7 +27,7 @@ from downline.core.exports import access as export_access
 from downline.core.exports import copy as export_copy
 from downline.core.exports import links
 from downline.core.exports.csvsafe import cell
-from downline.core.exports.params import validate
+from downline.core.exports.params import shown, validate
 from downline.core.exports.types import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
 from downline.core.private import private_dir
@@ -101,7 +101,7 @@ def _allowed(session, principal, type_key, types) -> ExportType:
     export_type = types.get(type_key)
     if export_type is None:
         known = ", ".join(t.key for t in types_for(principal, types))
-        raise BadUserInput(f"no export type {type_key!r} (yours: {known})", field="type")
+        raise BadUserInput(f"no export type {shown(type_key)} (yours: {known})", field="type")
     if scope_of(principal) not in export_type.scopes:
         raise Forbidden(f"the {type_key} export is not available to your role")
     roster.check_exports_allowed(session, principal)
