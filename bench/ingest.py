@@ -1,7 +1,7 @@
 """Carrier report ingest on PostgreSQL: a generated Humana CSV through downline's whole path vs
 raw COPY + one upsert of the same rows, in the same run.
 
-(a) downline: `ingesting.create_report(...)` (stores the raw file) then `ingesting.run_report(...)`
+(a) downline: `uploads.create_report(...)` (stores the raw file) then `ingesting.run_report(...)`
     as the operator (principal None), in a child process: rows/s, wall time, and where the time
     went (parse / stage / upsert, from timers wrapped around core's functions in the child).
 (b) baseline: the same rows parsed once beforehand (untimed) into a CSV of the staging columns,
@@ -272,6 +272,7 @@ def child(path: Path, profile: Path | None) -> None:
     common.use_bench_database()
     from downline.core import db, plugins
     from downline.core.carriers import run as ingesting
+    from downline.core.carriers import uploads
     from downline.core.carriers.staging import Staging
     from downline.core.config import get_settings
     from downline.core.storage import LocalStorage, get_storage
@@ -315,7 +316,7 @@ def child(path: Path, profile: Path | None) -> None:
         session.connection().exec_driver_sql("SELECT 1")
     started = time.perf_counter()
     with db.session() as session, path.open("rb") as stream:
-        report = ingesting.create_report(
+        report = uploads.create_report(
             session,
             storage,
             None,

@@ -79,10 +79,12 @@ def run(kind: Work, job_id: str, work: Callable[[object], object], progress=None
         release(job)
         raise
     except kind.refusals as refusal:
-        return finish(job, FAILED, progress, error=kind.describe(job, refusal))
+        # A refusal of ours carries its code (EXPORTS_DISABLED); a parser's names none.
+        code = getattr(refusal, "code", "REJECTED")
+        return finish(job, FAILED, progress, code, error=kind.describe(job, refusal))
     except Exception:
         log.exception("%s %s failed", name, job_id)
-        return finish(job, FAILED, progress, error=kind.internal_error)
+        return finish(job, FAILED, progress, "INTERNAL", error=kind.internal_error)
 
 
 def release(job) -> None:
@@ -177,26 +179,34 @@ def _give_up(session: Session, job, spent: ColumnElement[bool]) -> bool:
     if result.rowcount != 1:  # finished, taken over or given up meanwhile
         session.rollback()
         return False
-    email, agency_id = _owner(session, job)
-    audit.record(
-        session,
-        f"{kind.name}_given_up",
-        f"{kind.name} {job.id} stopped the worker {times} times",
-        actor_email=email,
-        agency_id=agency_id,
-        export_id=job.id if model is Export else None,
-    )
+    audited(session, job, "given_up", f"{kind.name} {job.id} stopped the worker {times} times")
     session.commit()
     log.warning("gave up %s %s: its worker died %s times", kind.name, job.id, times)
     return True
 
 
-def _owner(session: Session, job) -> tuple[str | None, str | None]:
-    """Whose job it is, and their agency: the event is filed where their admins read it."""
+def audited(session, job, what: str, outcome: str, detail: str | None = None) -> None:
+    """Record that `job` ended as `what` (finished, failed, given_up) in `session` (or on a
+    connection, in the transaction that ended it), as done by whose job it is and filed under
+    their agency, where their admins read it. A report's session may be a connection (the
+    ingest's); an export's must be a session."""
+    kind = _KINDS[type(job)]
     if isinstance(job, CarrierReport):
-        return job.uploader_email, job.uploader_agency_id
-    principal = load_principal(session, job.requester_email)
-    return job.requester_email, principal.agency_id if principal else None
+        # No uploader: the operator's `downline ingest`.
+        email, agency_id = job.uploader_email or audit.OPERATOR, job.uploader_agency_id
+    else:
+        principal = load_principal(session, job.requester_email)
+        email, agency_id = job.requester_email, principal.agency_id if principal else None
+    audit.record(
+        session,
+        f"{kind.name}_{what}",
+        outcome,
+        actor_email=email,
+        agency_id=agency_id,
+        export_id=job.id if isinstance(job, Export) else None,
+        report_id=job.id if isinstance(job, CarrierReport) else None,
+        detail=detail,
+    )
 
 
 def heartbeat(session: Session, model, job_id: str, **values) -> None:
@@ -322,18 +332,22 @@ def _hand_back(running: dict[tuple[type, str], int]) -> int:
     return handed
 
 
-def finish(job, status: str, progress=None, **values):
+def finish(job, status: str, progress, outcome: str, **values):
     """Move a claimed job (an Export or CarrierReport row as this run claimed it) to its
-    terminal state, unless another worker took it over meanwhile (then its attempt number moved
-    on, and this run's outcome is dropped). Returns the row as it now stands."""
+    terminal state, audited with `outcome` ("ok: 12 rows", or the code it failed with), unless
+    another worker took it over meanwhile (then its attempt number moved on, and this run's
+    outcome is dropped, unaudited). Returns the row as it now stands."""
     model = type(job)
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(model)
             .where(model.id == job.id, model.status == PROCESSING)
             .where(model.attempts == job.attempts)
             .values(status=status, finished_at=utcnow(), **values)
         )
+        if result.rowcount == 1:
+            what = "finished" if status == SUCCEEDED else "failed"
+            audited(session, job, what, outcome, values.get("error"))
         session.commit()
         done = session.get(model, job.id)
     if progress:

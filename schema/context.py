@@ -16,6 +16,7 @@ from downline.core import db
 from downline.core.book import roster
 from downline.core.book.scope import Principal
 from downline.core.errors import Unauthenticated
+from downline.core.exports import access as export_access
 
 T = TypeVar("T")
 
@@ -41,6 +42,9 @@ class Loaders:
         self.agent_by_npn = DataLoader(load_fn=partial(self._by_key, roster.agents_by_npn))
         self.sub_agencies = DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
         self._direct_agents: dict[int, DataLoader] = {}
+        # By requester email. Uncached, so that every look at an export (a subscription's next
+        # state) asks the switch anew; the exports of one page still ask once, together.
+        self.downloads_allowed = DataLoader(load_fn=self._downloads_allowed, cache=False)
 
     def direct_agents(self, first: int) -> DataLoader:
         if first not in self._direct_agents:
@@ -48,6 +52,10 @@ class Loaders:
                 load_fn=partial(self._by_key, partial(_direct_agents, first=first))
             )
         return self._direct_agents[first]
+
+    async def _downloads_allowed(self, emails: list[str]) -> list[bool]:
+        allowed = await run(export_access.downloads_allowed, list(emails))
+        return [allowed[e] for e in emails]
 
     async def _by_key(self, fn, keys: list[str]) -> list[Any]:
         found = await run(fn, self.principal, list(keys))

@@ -134,19 +134,25 @@ class Export(Node):
     def type(self) -> ExportType:
         return ExportType.of(plugins.installed_export_types()[self.type_key])
 
-    def _link(self, info: Info) -> links.Link | None:
+    async def _link(self, info: Info) -> links.Link | None:
         if self.status != ExportStatus.SUCCEEDED or self.file_deleted_at is not None:
+            return None
+        # Listed without a link while the requester's agency switches its exports off.
+        if not await info.context.loaders.downloads_allowed.load(self.requester):
             return None
         return links.mint(get_settings(), self.id, self.requester, request_base_url(info))
 
-    @strawberry.field(description="When SUCCEEDED and the file is kept: a fresh signed link.")
-    def download_url(self, info: Info) -> str | None:
-        link = self._link(info)
+    @strawberry.field(
+        description="When SUCCEEDED and the file is kept: a fresh signed link. Null while the "
+        "requester's agency switches its agents' exports off."
+    )
+    async def download_url(self, info: Info) -> str | None:
+        link = await self._link(info)
         return link.url if link else None
 
     @strawberry.field
-    def link_expires_at(self, info: Info) -> datetime | None:
-        link = self._link(info)
+    async def link_expires_at(self, info: Info) -> datetime | None:
+        link = await self._link(info)
         return link.expires_at if link else None
 
 
@@ -154,22 +160,40 @@ class Export(Node):
 class AuditEvent(Node):
     id: strawberry.ID
     at: datetime
-    actor_email: str | None = strawberry.field(description="Null when no user was identified.")
+    actor_email: str | None = strawberry.field(
+        description='Null when no user was identified; "operator" for the operator\'s commands.'
+    )
     action: str
     export_id: strawberry.ID | None
-    outcome: str = strawberry.field(description="ok, or the reason refused.")
+    outcome: str = strawberry.field(
+        description="ok (with counts where there are some), or the reason refused or failed."
+    )
+    report_id: strawberry.ID | None = strawberry.field(description="The carrier report.")
+    target_agency_id: strawberry.ID | None = strawberry.field(
+        description="The agency acted on: the one whose exports switch was flipped."
+    )
+    detail: str | None = strawberry.field(
+        description="The words that go with it (a file name, a failure's message, on or off), "
+        "as given: text, never markup."
+    )
 
     @classmethod
     def from_row(cls, row: m.AuditEvent) -> "AuditEvent":
-        export_id = strawberry.ID(row.export_id) if row.export_id else None
         return cls(
             id=strawberry.ID(row.id),
             at=row.at,
             actor_email=row.actor_email,
             action=row.action,
-            export_id=export_id,
+            export_id=_id(row.export_id),
             outcome=row.outcome,
+            report_id=_id(row.report_id),
+            target_agency_id=_id(row.target_agency_id),
+            detail=row.detail,
         )
+
+
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None
 
 
 def request_base_url(info: Info) -> str:

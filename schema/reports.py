@@ -14,6 +14,7 @@ from strawberry.types import Info
 from downline.core import models, plugins
 from downline.core.book.paging import Key
 from downline.core.carriers import run as ingesting
+from downline.core.carriers import uploads
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput
 from downline.core.models import CarrierReport as ReportRow
@@ -129,7 +130,12 @@ class ReportMutation:
     async def upload_carrier_report(
         self, info: Info, file: Upload, carrier: str | None = None, as_of: date | None = None
     ) -> CarrierReport:
-        filename, stream = _uploaded(file)
+        try:
+            filename, stream = _uploaded(file)
+        except BadUserInput as refusal:
+            name = getattr(file, "filename", None)
+            await run(uploads.refuse_upload, info.context.principal, refusal, name)
+            raise
         row = await run(_create, info.context.principal, filename, stream, carrier, as_of)
         # A send can block on a sick broker: never on the event loop.
         await anyio.to_thread.run_sync(info.context.queue.send_report, row)
@@ -154,7 +160,7 @@ def _uploaded(file: object) -> tuple[str, BinaryIO]:
 
 
 def _create(session, principal, filename, stream, carrier, as_of) -> models.CarrierReport:
-    return ingesting.create_report(
+    return uploads.create_report(
         session,
         get_storage(get_settings()),
         principal,

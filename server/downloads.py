@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from downline.core import audit, db
+from downline.core.book import roster
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
+from downline.core.errors import ExportsDisabled
 from downline.core.exports import access as export_access
 from downline.core.exports import links
 from downline.core.exports import run as exporting
@@ -57,6 +59,10 @@ def _check(export_id: str, token: str) -> tuple[Export, str]:
                 "or changed role.",
                 email,
             )
+        try:
+            roster.check_exports_allowed(session, principal)
+        except ExportsDisabled as off:  # the file is kept, for when the switch is on again
+            raise Refused(403, "exports_disabled", off.message, email) from off
         if not _file_kept(session, get_storage(settings), export):
             raise Refused(
                 404,

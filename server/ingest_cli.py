@@ -11,6 +11,7 @@ from sqlalchemy import select
 from downline.core import db, plugins
 from downline.core.book.scope import load_principal
 from downline.core.carriers import run as ingesting
+from downline.core.carriers import uploads
 from downline.core.config import get_settings
 from downline.core.errors import DownlineError
 from downline.core.models import CarrierReport, ReportRowError
@@ -32,7 +33,7 @@ def run_ingest(file: Path, carrier: str | None, as_of: str | None, as_user: str 
                 _fail(f"--as: no user with email {as_user!r}")
         try:
             with open(file, "rb") as stream:
-                report = ingesting.create_report(
+                report = uploads.create_report(
                     session,
                     storage,
                     principal,

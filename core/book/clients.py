@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from downline.core.book import scope
 from downline.core.book.filters import ClientFilter
-from downline.core.book.listing import search_condition, within_days
+from downline.core.book.listing import search_condition, searched, within_days
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.models import Client
@@ -33,9 +33,9 @@ def clients_query(principal: Principal, f: ClientFilter) -> Select:
     if f.exchange is not None:
         query = query.where(Client.exchange == f.exchange)
     if f.states is not None:
-        query = query.where(Client.state.in_([s.upper() for s in f.states]))
-    if f.search and f.search.strip():
+        query = query.where(Client.state.in_([s.strip().upper() for s in f.states]))
+    if search := searched(f.search):
         name = Client.first_name + " " + Client.last_name
         columns = [name, Client.email, Client.application_id]
-        query = query.where(search_condition(f.search, columns, Client.phone_digits))
+        query = query.where(search_condition(search, columns, Client.phone_digits))
     return query

@@ -33,14 +33,22 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_condition(text: str, text_columns: list, phone_digits_column=None):
-    """Case-insensitive substring over `text_columns`; phone numbers compared by their digits."""
-    if len(text.strip()) > MAX_SEARCH:
+def searched(text: str | None) -> str | None:
+    """A list's search as its query uses it: trimmed, None when blank. Its length is checked as
+    given, padding included: a search of millions of spaces around "ma" is no short search."""
+    if text is None:
+        return None
+    if len(text) > MAX_SEARCH:
         raise BadUserInput(f"search may be at most {MAX_SEARCH} characters", field="search")
-    pattern = like_pattern(text.strip())
-    conditions = [func.lower(c).like(pattern, escape="\\") for c in text_columns]
+    return text.strip() or None
+
+
+def search_condition(text: str, text_columns: list, phone_digits_column=None):
+    """Case-insensitive substring over `text_columns`; phone numbers compared by their digits.
+    `text` is a search as `searched` gives it."""
+    conditions = [func.lower(c).like(like_pattern(text), escape="\\") for c in text_columns]
     digits = re.sub(r"\D", "", text)
     # Only a search that looks like a phone number is compared by digits: "100%" is not one.
-    if phone_digits_column is not None and digits and PHONE_LIKE.fullmatch(text.strip()):
+    if phone_digits_column is not None and digits and PHONE_LIKE.fullmatch(text):
         conditions.append(phone_digits_column.like(f"%{digits}%"))
     return or_(*conditions)

@@ -12,11 +12,12 @@ from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from downline.core import audit
 from downline.core.book import scope
 from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key, Page, count, fetch_page
 from downline.core.book.scope import Principal
-from downline.core.errors import Forbidden, NotFound
+from downline.core.errors import DownlineError, ExportsDisabled, Forbidden, NotFound
 from downline.core.models import Agency, AgencyClosure, Agent
 
 AGENT_ORDER = (Key(Agent.name), Key(Agent.id))
@@ -133,7 +134,15 @@ def parent_visible(principal: Principal, agency: Agency) -> bool:
     return principal.is_admin and agency.parent_id is not None and agency.id != principal.agency_id
 
 
+EXPORTS_DISABLED = (
+    "Exports are switched off for your agency's agents: ask your agency administrator to allow "
+    "them."
+)
+
+
 def exports_allowed(session: Session, principal: Principal) -> bool:
+    """Whether the agency's switch lets this principal export: admins always may; an agent
+    user as the switch of its agent's own agency says (a parent agency's switch is not its)."""
     if principal.is_admin:
         return True
     return bool(
@@ -143,16 +152,31 @@ def exports_allowed(session: Session, principal: Principal) -> bool:
     )
 
 
+def check_exports_allowed(session: Session, principal: Principal) -> None:
+    """Raise EXPORTS_DISABLED unless the principal may export now: asked at the request, when a
+    worker claims the export, before its file is published, and at every download."""
+    if not exports_allowed(session, principal):
+        raise ExportsDisabled(EXPORTS_DISABLED)
+
+
 def set_agent_exports_allowed(
     session: Session, principal: Principal, agency_id: str, allowed: bool
 ) -> Agency:
-    """Only an admin of that agency or of one above it may flip its switch."""
-    if not principal.is_admin:
-        raise Forbidden("only an agency administrator can change who may export")
-    agency = agencies_by_id(session, principal, [agency_id]).get(agency_id)
-    if agency is None:
-        raise NotFound(f"no agency {agency_id!r}", field="agencyId")
+    """Only an admin of that agency or of one above it may flip its switch. Audited, refusals
+    too (who, which agency, on or off)."""
+    flip = {"target_agency_id": agency_id, "detail": "on" if allowed else "off"}
+    try:
+        if not principal.is_admin:
+            raise Forbidden("only an agency administrator can change who may export")
+        agency = agencies_by_id(session, principal, [agency_id]).get(agency_id)
+        if agency is None:
+            raise NotFound(f"no agency {agency_id!r}", field="agencyId")
+    except DownlineError as refusal:
+        audit.record(session, "exports_switch_refused", refusal.code, actor=principal, **flip)
+        session.commit()
+        raise
     agency.exports_allowed_for_agents = allowed
     session.add(agency)
+    audit.record(session, "exports_switched", "ok", actor=principal, **flip)
     session.commit()
     return agency

@@ -16,12 +16,9 @@ worker frozen past the stale limit whose report was taken over applies nothing w
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from datetime import date
 from functools import partial
-from typing import BinaryIO
 
 from sqlalchemy import delete, insert, select, true, update
-from sqlmodel import Session
 
 from downline.core import db, jobs
 from downline.core.book import scope, tenants
@@ -34,7 +31,7 @@ from downline.core.carriers.parsers import (
 )
 from downline.core.carriers.staging import RepeatedPolicy, Staging
 from downline.core.config import get_settings
-from downline.core.errors import BadUserInput, NotFound
+from downline.core.errors import NotFound
 from downline.core.models import Agent, CarrierReport, ReportRowError, utcnow
 from downline.core.models.production import HELD_BY_OPERATOR
 from downline.core.production.vocabulary import PolicyRecord, RowError
@@ -64,39 +61,6 @@ REPORTS = jobs.Work(
 )
 
 Progress = Callable[[CarrierReport], None]
-
-
-def create_report(
-    session: Session,
-    storage: Storage,
-    principal: Principal | None,
-    *,
-    filename: str,
-    stream: BinaryIO,
-    carrier: str | None,
-    as_of: date | None,
-    parsers: dict[str, CarrierParser],
-) -> CarrierReport:
-    """Store the raw file and insert its report row, QUEUED and committed (send the message
-    only after this returns)."""
-    if carrier is not None and carrier not in parsers:
-        known = ", ".join(parsers)
-        raise BadUserInput(
-            f"unknown carrier {carrier!r} (known carriers: {known})", field="carrier"
-        )
-    report = CarrierReport(
-        filename=filename,
-        storage_key="",
-        carrier=carrier,
-        as_of=as_of or utcnow().date(),
-        uploader_email=principal.email if principal else None,
-        uploader_agency_id=principal.agency_id if principal else None,
-    )
-    report.storage_key = f"reports/{report.id}/raw"
-    storage.put(report.storage_key, stream)
-    session.add(report)
-    session.commit()
-    return report
 
 
 def visible_reports(principal: Principal):
@@ -224,6 +188,11 @@ def _ingest(report, parser, principal, stream, progress, chunk_rows: int | None)
                 unmatched_npns=sorted(tally.unmatched, key=lambda n: (len(n), n)),
             )
         )
+        outcome = (
+            f"ok: rows read {tally.read:,}, inserted {counts.inserted:,}, updated "
+            f"{counts.updated:,}, unchanged {counts.unchanged:,}, rejected {tally.rejected:,}"
+        )
+        jobs.audited(conn, report, "finished", outcome)
 
 
 def _renew_claim(conn, report: CarrierReport) -> None:

@@ -12,7 +12,8 @@ applies the rule as of this moment.
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlmodel import Session
 
-from downline.core.book.scope import Principal
+from downline.core.book import roster
+from downline.core.book.scope import Principal, load_principal
 from downline.core.models import Export, Role, User
 
 
@@ -47,3 +48,14 @@ def visible(session: Session, principal: Principal, export_id: str) -> Export | 
     """The export `export_id` if `principal` may see it now; None otherwise (unknown, another
     user's, or made where the principal no longer stands: the same answer, leaking nothing)."""
     return session.scalars(visible_to(principal).where(Export.id == export_id)).first()
+
+
+def downloads_allowed(session: Session, emails: list[str]) -> dict[str, bool]:
+    """Whether each requester may download its finished exports now: not while its agency's
+    switch stops its exports (the files are kept, and downloadable again once it is back on).
+    Each user is read as it stands now."""
+    allowed = {}
+    for email in set(emails):
+        principal = load_principal(session, email)
+        allowed[email] = principal is not None and roster.exports_allowed(session, principal)
+    return allowed

@@ -6,6 +6,7 @@ are derived (from the list filters' fields, and from each item type), so no seco
 in step by hand."""
 
 import enum
+import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ from downline.core.production.filters import ProductionFilter
 
 # A text parameter is a search or a name: as long as a list's search may be
 # (core/book/listing.py), so an export is refused when it is requested, not failed when it runs.
+# Every length is the value's as given, padding included: params are stored, and read back by
+# every look at the history.
 MAX_TEXT = MAX_SEARCH
+# The JSON of a request's params as a whole, and of any one list in them.
+MAX_JSON_BYTES = 16 * 1024
+
+
+def json_size(value: Any) -> int:
+    """The bytes of `value` as compact UTF-8 JSON."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _same(value: Any) -> Any:
@@ -36,11 +46,12 @@ class ParamType:
 
 
 def _string(value: Any) -> str:
+    """Kept trimmed, as the lists read a search."""
     if not isinstance(value, str):
         raise ValueError("a string")
-    if len(value.strip()) > MAX_TEXT:
+    if len(value) > MAX_TEXT:
         raise ValueError(f"a string of at most {MAX_TEXT} characters")
-    return value
+    return value.strip()
 
 
 def _int(value: Any) -> int:
@@ -63,9 +74,13 @@ def _date(value: Any) -> str:
 
 
 def _id(value: Any) -> str:
+    """Kept as given: an id names exactly, as in the lists' filters."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError("an ID")
-    return str(value)
+    text = str(value)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"an ID of at most {MAX_TEXT} characters")
+    return text
 
 
 SCALARS = {
@@ -103,6 +118,8 @@ def _list(item: ParamType) -> ParamType:
     def check(value: Any) -> list:
         if not isinstance(value, list):
             raise ValueError(f"a list of {item.plural}")
+        if json_size(value) > MAX_JSON_BYTES:
+            raise ValueError(f"a list of at most {MAX_JSON_BYTES // 1024} KB of JSON")
         return [item.check(v) for v in value]
 
     return ParamType(

@@ -22,12 +22,12 @@ from downline.core import audit, db, jobs
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
-from downline.core.errors import BadUserInput, DownlineError, ExportsDisabled, Forbidden
+from downline.core.errors import BadUserInput, DownlineError, Forbidden
 from downline.core.exports import access as export_access
 from downline.core.exports import copy as export_copy
 from downline.core.exports import links
 from downline.core.exports.csvsafe import cell
-from downline.core.exports.params import validate
+from downline.core.exports.params import shown, validate
 from downline.core.exports.types import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
 from downline.core.private import private_dir
@@ -79,7 +79,8 @@ def request_export(
         checked = validate(export_type, params)
     except DownlineError as refusal:
         session.rollback()
-        audit.record(session, "export_refused", refusal.code, actor=principal)
+        detail = f"{type_key}: {refusal.message}"  # what was asked for, and why not
+        audit.record(session, "export_refused", refusal.code, actor=principal, detail=detail)
         session.commit()
         raise
     export = Export(
@@ -100,14 +101,10 @@ def _allowed(session, principal, type_key, types) -> ExportType:
     export_type = types.get(type_key)
     if export_type is None:
         known = ", ".join(t.key for t in types_for(principal, types))
-        raise BadUserInput(f"no export type {type_key!r} (yours: {known})", field="type")
+        raise BadUserInput(f"no export type {shown(type_key)} (yours: {known})", field="type")
     if scope_of(principal) not in export_type.scopes:
         raise Forbidden(f"the {type_key} export is not available to your role")
-    if not roster.exports_allowed(session, principal):
-        raise ExportsDisabled(
-            "Exports are switched off for your agency's agents: ask your agency administrator "
-            "to allow them."
-        )
+    roster.check_exports_allowed(session, principal)
     return export_type
 
 
@@ -142,6 +139,13 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
         query = export_query(session, export_type, principal, export.params)
         count(query)
         written, size, digest, path = _write(session, export, export_type, query, progress)
+    try:
+        # Asked again before the file is published: the requester may have moved, or its
+        # agency switched its exports off, while the file was written. Then the file goes.
+        _requester(export, types)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     # One key per attempt: a worker that lost its claim (frozen past the stale limit, then
     # thawed) never replaces the file of the attempt that finished the row.
     key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
@@ -151,6 +155,7 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
         export,
         jobs.SUCCEEDED,
         progress,
+        f"ok: {written:,} rows, {size:,} bytes",
         rows_written=written,
         row_count=written,
         byte_size=size,
@@ -174,18 +179,20 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
 
 
 def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal, ExportType]:
+    """The requester as it stands now, and the export's type, if it may still have the file."""
     with db.session() as session:
         principal = load_principal(session, export.requester_email)
+        if principal is None:
+            raise Forbidden("the user who requested this export no longer exists")
         # Built for where the requester stands now, the file would hold another agent's or
         # agency's book than the one asked for, under an export that belongs to the old place.
-        moved = principal is not None and not export_access.visible(session, principal, export.id)
-    if principal is None:
-        raise Forbidden("the user who requested this export no longer exists")
-    if moved:
-        raise Forbidden(
-            "your account has moved (to another agent or agency, or another role) since this "
-            "export was requested; request it again"
-        )
+        if not export_access.visible(session, principal, export.id):
+            raise Forbidden(
+                "your account has moved (to another agent or agency, or another role) since "
+                "this export was requested; request it again"
+            )
+        # The switch holds at every step, not only at the request (docs/domain.md).
+        roster.check_exports_allowed(session, principal)
     if export.type not in types:
         raise BadUserInput(f"the {export.type} export is no longer installed", field="type")
     return principal, types[export.type]
@@ -298,15 +305,16 @@ def _update(export: Export, progress: Progress | None, **values) -> None:
 
 def give_up(export_id: str) -> None:
     """The broker's retries ran out on transient failures: fail the export, saying so."""
+    error = (
+        "The export could not be built after several attempts (a temporary problem on our "
+        "side). Request it again in a few minutes."
+    )
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(Export)
             .where(Export.id == export_id, Export.status.not_in(jobs.TERMINAL))
-            .values(
-                status=jobs.FAILED,
-                finished_at=utcnow(),
-                error="The export could not be built after several attempts (a temporary "
-                "problem on our side). Request it again in a few minutes.",
-            )
+            .values(status=jobs.FAILED, finished_at=utcnow(), error=error)
         )
+        if result.rowcount == 1:
+            jobs.audited(session, session.get(Export, export_id), "failed", "UNAVAILABLE", error)
         session.commit()

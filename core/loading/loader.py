@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from downline.core import db
+from downline.core import audit, db
 from downline.core.book import tenants
-from downline.core.errors import BadUserInput
+from downline.core.errors import BadUserInput, DownlineError
 from downline.core.loading.batches import BATCH, flush
 from downline.core.loading.kinds import AGENCIES, AGENTS, KINDS, Kind, Pending
 from downline.core.loading.reasons import valid_records
@@ -36,16 +36,29 @@ class ProgressSink(Protocol):
 
 def load_directory(path: Path | str, *, progress: ProgressSink | None = None) -> LoadReport:
     """Load every book file in `path` (upsert); a rejected record is reported, the rest load.
+    The load is audited as the operator's, with its counts; so is its refusal.
 
     Raises BadUserInput when `path` is not a directory or holds none of the book's files.
     """
     directory = Path(path)
-    kinds = _kinds_in(directory)
+    try:
+        kinds = _kinds_in(directory)
+    except DownlineError as refusal:
+        _audit("load_refused", refusal.code, f"{directory}: {refusal.message}")
+        raise
     known = {kind.file for kind in KINDS}
     report = LoadReport(ignored=sorted(p.name for p in directory.iterdir() if p.name not in known))
     for kind in kinds:
         report.files.append(_load_file(kind, directory / kind.file, progress))
+    verdict = "ok" if report.ok else f"{len(report.rejections)} rejected"
+    _audit("book_loaded", f"{verdict}: {'; '.join(map(str, report.files))}", str(directory))
     return report
+
+
+def _audit(action: str, outcome: str, detail: str) -> None:
+    with db.session() as session:
+        audit.record(session, action, outcome, actor_email=audit.OPERATOR, detail=detail)
+        session.commit()
 
 
 def _kinds_in(directory: Path) -> list[Kind]:

@@ -1,5 +1,4 @@
-"""Exports (a row moved forward by a worker: QUEUED -> PROCESSING -> SUCCEEDED | FAILED) and
-the append-only audit of export requests, downloads and refusals."""
+"""Exports: a row moved forward by a worker (QUEUED -> PROCESSING -> SUCCEEDED | FAILED)."""
 
 from datetime import datetime
 from typing import Any
@@ -40,18 +39,3 @@ class Export(SQLModel, table=True):
     heartbeat_at: datetime | None = None
     attempts: int = 0
     file_deleted_at: datetime | None = None
-
-
-class AuditEvent(SQLModel, table=True):
-    """Never updated or deleted: who asked for, downloaded, or was refused what, and when."""
-
-    __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_order", "at", "id"),)
-
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    at: datetime = Field(default_factory=utcnow)
-    actor_email: str | None = Field(default=None, index=True)  # None: no user identified
-    actor_agency_id: str | None = Field(default=None, index=True)  # the actor's agency then
-    action: str  # export_requested, export_refused, export_downloaded, download_refused, ...
-    export_id: str | None = None
-    outcome: str  # ok, or the reason refused

@@ -85,13 +85,13 @@ def _visible(principal: Principal, f: ProductionFilter):
 def _filters(f: ProductionFilter) -> list:
     conditions = []
     if f.carriers is not None:
-        conditions.append(Policy.carrier.in_([c.lower() for c in f.carriers]))
+        conditions.append(Policy.carrier.in_([c.strip().lower() for c in f.carriers]))
     if f.product_types is not None:
         conditions.append(Policy.product_type.in_(f.product_types))
     if f.statuses is not None:
         conditions.append(Policy.status.in_(f.statuses))
     if f.states is not None:
-        conditions.append(Policy.state.in_([s.upper() for s in f.states]))
+        conditions.append(Policy.state.in_([s.strip().upper() for s in f.states]))
     if f.effective_from is not None:
         conditions.append(Policy.effective_date >= f.effective_from)
     if f.effective_to is not None:

@@ -43,7 +43,7 @@ export class Exports extends LiveList {
     if (!this.viewer.exportsAllowed) {
       off.textContent =
         "Your agency administrator has turned exports off for your agency: you can see the " +
-        "types below, but not request them.";
+        "types below and your past exports, but not request or download them.";
     }
     show(off, !this.viewer.exportsAllowed);
     await Promise.all([this.loadTypes(), this.loadHistory()]);
@@ -304,6 +304,8 @@ export class Exports extends LiveList {
       const { export: exp } = await this.api.gql(LINK, { id });
       if (!exp || !exp.downloadUrl) {
         throw new Error(exp && exp.fileDeletedAt ? "The file is no longer kept." :
+          !this.viewer.exportsAllowed ? "Exports are switched off for your agency's agents: " +
+            "ask your agency administrator to allow them." :
           "This export has no file to download.");
       }
       // A fresh signed link; the server answers with an attachment, so the page stays put.

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from downline.core import db, jobs, plugins
 from downline.core.book.scope import load_principal
-from downline.core.carriers import run as ingesting
+from downline.core.carriers import uploads
 from downline.core.config import get_settings
 from downline.core.models import AuditEvent, CarrierReport, Export, Policy, utcnow
 from downline.core.storage import get_storage
@@ -25,7 +25,7 @@ AUDIT = "{ auditEvents { edges { node { action actorEmail exportId outcome } } }
 def uploaded(email: str = "admin@top.test") -> str:
     """A good Anthem report, stored and QUEUED (no message sent): its id."""
     with db.session() as session, (SAMPLES / "anthem-2026-11-24.xlsx").open("rb") as stream:
-        report = ingesting.create_report(
+        report = uploads.create_report(
             session,
             get_storage(get_settings()),
             load_principal(session, email),
@@ -125,7 +125,8 @@ def test_a_message_delivered_again_does_not_run_a_report_given_up(production_boo
     given_up = row(CarrierReport, spent)
     assert (given_up.status, given_up.error, given_up.attempts) == ("FAILED", GAVE_UP_FILE, 3)
     assert policies() == 0
-    assert audit_actions() == ["report_given_up"]
+    # Loaded, uploaded, given up: never run (no report_finished or report_failed).
+    assert sorted(audit_actions()) == ["book_loaded", "report_given_up", "report_uploaded"]
 
 
 def test_the_sweep_fails_an_export_whose_worker_died_three_times(api, book, cli):

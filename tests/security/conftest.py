@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SAMPLES
+from tests.conftest import BOOK, SAMPLES, Api
 
 # The humana sample's NPNs -> the test book's agents (Ann Top, Eve East, Dan Deep, Olga Other);
 # 18000005-18000007 stay unmatched.
@@ -154,3 +154,43 @@ def finished_export() -> Callable:
             time.sleep(0.05)
 
     return run
+
+
+@pytest.fixture
+def queued_api(database, load_book, monkeypatch) -> Iterator[Api]:
+    """The API over BOOK with no worker in its process (and no sweep): a requested export stays
+    QUEUED until the test runs the worker's code on it. (Not over the `api` fixture, whose app
+    runs a worker on the same in-memory broker.)"""
+    from starlette.testclient import TestClient
+
+    from downline.core import db
+    from downline.server.app import create_app
+    from downline.server.broker import broker
+
+    assert not load_book(BOOK).rejections
+    monkeypatch.setenv("DOWNLINE_WORKERS_IN_PROCESS", "false")
+    monkeypatch.setenv("DOWNLINE_SWEEP_SECONDS", "3600")
+    db.reset()  # the settings read again
+    with TestClient(create_app()) as client:
+        yield Api(client)
+    broker.flush_all()  # the messages nobody ran
+
+
+@pytest.fixture
+def build_export() -> Callable:
+    """`build_export(export_id, types=None)`: what a worker does with an export's message
+    (server/actors.py), in this thread, with the installed export types or `types`."""
+    from downline.core import plugins
+    from downline.core.config import get_settings
+    from downline.core.exports import run as exporting
+    from downline.core.storage import get_storage
+
+    def build(export_id: str, types: dict | None = None):
+        return exporting.run_export(
+            export_id,
+            get_storage(get_settings()),
+            types if types is not None else plugins.installed_export_types(),
+            plugins.notify_export_ready,
+        )
+
+    return build

@@ -5,7 +5,7 @@ one fails `test_every_mutation_has_reviewed_refusals`, so none can be added unre
 For each refusal: the refused principal gets the expected `extensions.code` (and `field`), over
 HTTP and over the WebSocket, and nothing stored changes (every row of every table, and the stored
 files, compared before and after; only the audit trail may record the refusal). Without a token,
-every mutation is a 401 that changes nothing.
+every mutation is a 401 that changes nothing, unaudited (no user, no action).
 
 Uploads are authorized row by row (docs/domain.md): an upload is accepted, and each row
 whose NPN is outside the uploader's book is refused with its line. Those cases have no error code;
@@ -51,29 +51,30 @@ class Refusal:
     why: str
     field: str | None = None  # the error's extensions.field
     upload: bytes | None = None  # the file of an Upload argument
-    audited: bool = False  # the refusal is recorded in the audit trail
+    audited: str | None = None  # the audit action recording the refusal
 
 
+SWITCH, EXPORT = "exports_switch_refused", "export_refused"  # the audit actions of refusals
 CASES: dict[str, tuple[Refusal, ...]] = {
     "setAgentExportsAllowed": (
         Refusal("eve@t.test", {"agencyId": "east", "allowed": False}, "FORBIDDEN",
-                "an agent user, even for its own agency"),
+                "an agent user, even for its own agency", audited=SWITCH),
         Refusal("dan@t.test", {"agencyId": "east-south", "allowed": False}, "FORBIDDEN",
-                "an agent user, for its own agency's switch"),
+                "an agent user, for its own agency's switch", audited=SWITCH),
         Refusal("admin@east.test", {"agencyId": "top", "allowed": False}, "NOT_FOUND",
-                "an admin, for the agency above its own", "agencyId"),
+                "an admin, for the agency above its own", "agencyId", audited=SWITCH),
         Refusal("admin@east.test", {"agencyId": "west", "allowed": True}, "NOT_FOUND",
-                "an admin, for a sibling agency", "agencyId"),
+                "an admin, for a sibling agency", "agencyId", audited=SWITCH),
         Refusal("admin@other.test", {"agencyId": "east-south", "allowed": True}, "NOT_FOUND",
-                "an admin, for an agency of another tree", "agencyId"),
+                "an admin, for an agency of another tree", "agencyId", audited=SWITCH),
     ),
     "requestExport": (
         Refusal("admin@top.test", {"input": {"type": "clients"}}, "FORBIDDEN",
-                "an agency admin, for an agent export", audited=True),
+                "an agency admin, for an agent export", audited=EXPORT),
         Refusal("eve@t.test", {"input": {"type": "agent_roster"}}, "FORBIDDEN",
-                "an agent user, for an agency export", audited=True),
+                "an agent user, for an agency export", audited=EXPORT),
         Refusal("will@t.test", {"input": {"type": "clients"}}, "EXPORTS_DISABLED",
-                "an agent of an agency whose switch is off", audited=True),
+                "an agent of an agency whose switch is off", audited=EXPORT),
     ),
     "uploadCarrierReport": (
         Refusal("eve@t.test", {"asOf": "2026-11-24"}, None,
@@ -145,7 +146,9 @@ def refusals_only(diff: dict, case: Refusal) -> dict:
         case.audited
         and audit
         and not audit["removed"]
-        and all("'export_refused'" in str(r) and f"'{case.code}'" in str(r) for r in audit["added"])
+        and all(
+            f"'{case.audited}'" in str(r) and f"'{case.code}'" in str(r) for r in audit["added"]
+        )
     ):
         diff = {k: v for k, v in diff.items() if k != "audit_event"}
     return diff
@@ -174,8 +177,11 @@ def test_refused_principals_get_their_code_and_change_nothing(
             assert "errors" not in payload, (case.why, payload)
             rows_refused_one_by_one(api, case)
             diff = changes(before, snapshot())
-            allowed = {"carrier_report", "carrier_report_error", "<stored files>"}
+            allowed = {"carrier_report", "carrier_report_error", "<stored files>", "audit_event"}
             assert set(diff) <= allowed, (case.why, {k: diff[k] for k in set(diff) - allowed})
+            # Audited as what it was: an upload whose ingest finished, each row refused.
+            events = " ".join(map(str, diff["audit_event"]["added"]))
+            assert events.count("'report_uploaded'") == events.count("'report_finished'") == 1
             continue
         [error] = payload["errors"]
         assert payload.get("data") is None, (case.why, payload)

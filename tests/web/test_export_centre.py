@@ -4,7 +4,8 @@ uvicorn server with the in-process workers.
 
 An agent pastes a token, requests a `clients` export, sees its status go from QUEUED to SUCCEEDED
 without a reload (over the `exportUpdates` subscription) and downloads the file; an agency admin
-uploads a carrier sample, sees the report finish with its counts, and sees the production summary.
+uploads a carrier sample, sees the report finish with its counts, and sees the production summary;
+an agent whose agency's switch went off still sees its history, and is told why it cannot download.
 Every request the page makes stays on the server's own origin. Screenshots are kept under
 var/test-artifacts/. Without Chromium the tests are skipped with the reason, except under CI=true,
 where they fail.
@@ -232,3 +233,42 @@ def test_an_admin_uploads_a_carrier_report_and_sees_production(open_page):
     shot = browser_page.screenshot("export-centre.png")
     assert shot.stat().st_size > 10_000
     browser_page.check_clean()
+
+
+def test_an_agent_whose_exports_are_switched_off_sees_its_history_but_cannot_download(open_page):
+    browser_page = open_page()
+    page = browser_page.page
+    browser_page.sign_in("eve@t.test")
+    clients = page.locator("details[data-type=clients]")
+    clients.locator(":scope > summary").click()
+    clients.get_by_role("button", name="Request export").click()
+    page.locator("#exports-body tr .status").filter(has_text="SUCCEEDED").wait_for()
+
+    switch_off(browser_page.base, "east")  # East's admin above, from elsewhere
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+
+    assert "not request or download them" in page.locator("#exports-off").text_content()
+    row = page.locator("#exports-body tr").first
+    assert row.locator(".status").text_content() == "SUCCEEDED"  # still listed
+    row.get_by_role("button", name="Download").click()
+    refusal = row.get_by_role("alert")
+    assert "ask your agency administrator to allow them" in refusal.text_content()
+    browser_page.screenshot("export-centre-switched-off.png")
+    browser_page.check_clean()
+
+
+def switch_off(base: str, agency: str) -> None:
+    import httpx
+
+    from downline.core import tokens
+    from downline.core.config import get_settings
+
+    query = "mutation($id: ID!) { setAgentExportsAllowed(agencyId: $id, allowed: false) { id } }"
+    token = tokens.mint(get_settings(), "admin@top.test")
+    answer = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": {"id": agency}},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert "errors" not in answer, answer
