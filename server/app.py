@@ -100,6 +100,8 @@ def create_app() -> Starlette:
             extra_extensions=[metrics.OperationMetrics],
         ),
         DramatiqQueue(),
+        sockets_per_user=settings.max_sockets_per_user,
+        init_seconds=settings.ws_init_seconds,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,

@@ -129,6 +129,25 @@ def api_log(caplog) -> Iterator[pytest.LogCaptureFixture]:
         logger.removeHandler(caplog.handler)
 
 
+@pytest.fixture
+def waiting_export(book) -> str:
+    """Eve's export whose message never reached a worker: it stays QUEUED while followed."""
+    from downline.core import db
+    from downline.core.models import Export
+
+    with db.session() as session:
+        export = Export(
+            type="clients",
+            scope="AGENT",
+            params={},
+            requester_email="eve@t.test",
+            requester_agent_id="a-east",  # where eve stands: its export stays visible to it
+        )
+        session.add(export)
+        session.commit()
+        return export.id
+
+
 EXPORT = "query($id: ID!) { export(id: $id) { id status rowCount error downloadUrl } }"
 REQUEST = (
     "mutation($type: String!, $params: JSON) "

@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from starlette.websockets import WebSocketDisconnect
 
 from downline.core import db
-from downline.core.models import Export, User
+from downline.core.models import User
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
 START = {"graphql-transport-ws": "subscribe", "graphql-ws": "start"}
@@ -95,22 +95,6 @@ def socket(api, ws_connect):
     yield open_
     for context in opened:
         context.__exit__(None, None, None)
-
-
-@pytest.fixture
-def waiting_export(book) -> str:
-    """Eve's export whose message never reached a worker: it stays QUEUED while followed."""
-    with db.session() as session:
-        export = Export(
-            type="clients",
-            scope="AGENT",
-            params={},
-            requester_email="eve@t.test",
-            requester_agent_id="a-east",  # where eve stands: its export stays visible to it
-        )
-        session.add(export)
-        session.commit()
-        return export.id
 
 
 @pytest.fixture
