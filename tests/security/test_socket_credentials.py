@@ -82,22 +82,6 @@ def codes(result: dict) -> list[str]:
 
 
 @pytest.fixture
-def socket(api, ws_connect):
-    """`socket(protocol, token)`: a WebSocket signed in with `token`, closed at the end."""
-    opened = []
-
-    def open_(protocol: str, token: str):
-        context, ws, answer = ws_connect(api.client, f"Bearer {token}", protocol)
-        opened.append(context)
-        assert isinstance(answer, dict) and answer["type"] == "connection_ack", answer
-        return ws
-
-    yield open_
-    for context in opened:
-        context.__exit__(None, None, None)
-
-
-@pytest.fixture
 def east_report(api, book, cli) -> str:
     """A carrier report East's admin uploaded: Top's admin sees it too (an admin above)."""
     result = cli("ingest", SAMPLE, "--as-of", "2026-11-24", "--as", "admin@east.test")
