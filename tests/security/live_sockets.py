@@ -15,7 +15,9 @@ def ws_url(base_url: str) -> str:
 
 async def signed_in(url: str, token: str, protocol: str = "graphql-transport-ws"):
     """A socket of `protocol` whose connection_init the server acknowledged."""
-    ws = await websockets.connect(url, subprotocols=[protocol], open_timeout=10)
+    # No keepalive pings: a server slow to answer them is what a test measures, not a reason to
+    # give up on the socket.
+    ws = await websockets.connect(url, subprotocols=[protocol], open_timeout=10, ping_interval=None)
     payload = {"authorization": f"Bearer {token}"}
     await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     message = json.loads(await asyncio.wait_for(ws.recv(), 10))
