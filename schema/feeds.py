@@ -121,9 +121,9 @@ class Feed:
             read, looks = await run(
                 _read_and_look, self.model, self.look, self.job_id, event, users
             )
-        except Exception:  # noqa: BLE001 - the next event or look tries again; nobody waits on this one
+        except Exception:  # noqa: BLE001 - the database is away: the next turn tries again
             log.warning("could not read %s %s", self.kind, self.job_id, exc_info=True)
-            self.wanted.update(users)  # a waiting first look must still come
+            self.wanted.update(users)  # subscribers waiting for their first look still get it
             return
         seen = [row for row in looks.values() if row is not None]
         if event or seen:
@@ -169,6 +169,7 @@ async def joined(
         feed.users[email] -= 1
         if not feed.users[email]:
             del feed.users[email]
+            feed.looked.pop(email, None)  # never looked at, when it left before its first look
         if not feed.users:
             feed.reader.cancel()
             if feeds.get(key) is feed:
