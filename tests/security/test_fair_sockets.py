@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from downline.core import tokens
 from downline.core.config import get_settings
 from tests.security import live_sockets
-from tests.security.test_socket_credentials import PROTOCOLS, payload_of, receive, start
+from tests.security.test_socket_credentials import PROTOCOLS, START, payload_of, receive, start
 
 PER_USER = 20  # DOWNLINE_MAX_SOCKETS_PER_USER's default
 TOO_MANY = (4429, "Too many connections")
@@ -48,22 +48,28 @@ def closed(ws, within: float = 5.0) -> tuple[int, str] | dict:
 class Sockets:
     """The test client's WebSockets, signed in with a token and closed at the end of the test."""
 
-    def __init__(self, client, connect) -> None:
-        self.client, self.connect = client, connect
+    def __init__(self, client) -> None:
+        self.client = client
         self.contexts: dict[object, object] = {}
 
-    def open(self, token: str, protocol: str):
-        context, ws, answer = self.connect(self.client, f"Bearer {token}", protocol)
+    def open(self, token: str, protocol: str, *then: dict):
+        """A socket that sent its connection_init, and the messages `then` right after it
+        without waiting; returns it and the server's first answer (or close code)."""
+        context = self.client.websocket_connect("/graphql", subprotocols=[protocol])
+        ws = context.__enter__()
         self.contexts[ws] = context
-        return ws, answer
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        for message in then:
+            ws.send_json(message)
+        return ws, receive(ws)
 
     def close(self, ws) -> None:
         self.contexts.pop(ws).__exit__(None, None, None)
 
 
 @pytest.fixture
-def sockets(api, ws_connect):
-    opened = Sockets(api.client, ws_connect)
+def sockets(api):
+    opened = Sockets(api.client)
     yield opened
     for ws in list(opened.contexts):
         opened.close(ws)
@@ -86,10 +92,15 @@ def test_a_users_21st_socket_is_closed_4429_and_a_place_given_back_is_taken_agai
     api, waiting_export, sockets, protocol
 ):
     eve = api.token("eve@t.test")
-    held = [sockets.open(eve, PROTOCOLS[n % 2])[0] for n in range(PER_USER)]
+    held = [sockets.open(eve, PROTOCOLS[n % 2]) for n in range(PER_USER)]
+    assert all(acked(answer) for _, answer in held)
 
-    ws, answer = sockets.open(eve, protocol)
-    assert acked(answer)  # signed in, then closed before anything runs
+    # Signed in, then closed before anything runs: the operation sent at once is not.
+    payload = {"query": FOLLOW, "variables": {"id": waiting_export}}
+    ws, answer = sockets.open(
+        eve, protocol, {"id": "1", "type": START[protocol], "payload": payload}
+    )
+    assert acked(answer)
     assert closed(ws) == TOO_MANY
 
     # Another user's sockets are their own.
@@ -99,7 +110,7 @@ def test_a_users_21st_socket_is_closed_4429_and_a_place_given_back_is_taken_agai
         "NOT_FOUND"  # eve's export: dan's socket runs it, and sees nothing of it
     )
 
-    sockets.close(held[0])
+    sockets.close(held[0][0])
     ws, answer = sockets.open(eve, protocol)
     assert acked(answer)
     assert following(ws, protocol, waiting_export)["data"]["exportUpdates"]["status"] == "QUEUED"

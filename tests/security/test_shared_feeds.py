@@ -197,8 +197,15 @@ def test_a_flood_of_one_users_subscriptions_leaves_another_users_queries_fast(
                     await live_sockets.subscribe(
                         ws, "graphql-transport-ws", str(n), FOLLOW, {"id": waiting_export}
                     )
-            await asyncio.wait_for(asyncio.gather(*(first_messages(ws) for ws in sockets)), 60)
+            await asyncio.wait_for(asyncio.gather(*(first_messages(ws) for ws in sockets)), 90)
             followed = time.monotonic() - began
+            # A socket runs at most 100 operations at once.
+            await live_sockets.subscribe(
+                sockets[0], "graphql-transport-ws", "101", FOLLOW, {"id": waiting_export}
+            )
+            refused = await live_sockets.next_or_close(sockets[0])
+            assert refused["type"] == "error", refused
+            assert refused["payload"][0]["message"] == "Subscription limit reached", refused
             flooded = await probe(http, PROBE_SECONDS)
             rss_after = rss_mib(stack.api.pid)
             for ws in sockets:
