@@ -124,6 +124,7 @@ class GraphQLTransportWSHandler(FairSockets, CredentialsOverTime, BaseGraphQLTra
 
 
 class GraphQLWSHandler(FairSockets, CredentialsOverTime, BaseGraphQLWSHandler):
+    # strawberry gives legacy graphql-ws no sign-in deadline: FairSockets keeps one for it.
     init_deadline_of_its_own = False
 
     async def handle_start(self, message) -> None:
