@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     """The most objects one operation may ask for: a list costs its `first` (or its default page)
     times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,
     BAD_USER_INPUT naming the cost and the limit, before anything runs."""
+    max_sockets_per_user: int = Field(default=20, ge=1)
+    """WebSockets one user may hold open at once in one API process; one more is closed with
+    4429 "Too many connections" as soon as it signs in. Counted per process: behind N API
+    processes a user may hold N times this many."""
+    ws_init_seconds: float = Field(default=10.0, gt=0)
+    """Seconds a WebSocket of either protocol (graphql-transport-ws, legacy graphql-ws) has to
+    send its connection_init; one that has not by then is closed with 4408 "Connection
+    initialisation timeout"."""
     db_pool_size: int = Field(default=40, ge=1)
     """Database connections one process may hold at once. The API runs requests on as many
     worker threads (database work, large documents), less those the in-process job workers may

@@ -1,7 +1,8 @@
-"""Job events: a worker publishes "this job moved" on a channel; subscribers (GraphQL
-subscriptions) wake up and re-read the row, which stays the truth. In-process in embedded mode;
-Redis pub/sub when DOWNLINE_REDIS_URL is set, so a worker on any machine reaches a subscriber on
-any API process.
+"""Job events: a worker publishes "this job moved" on a channel; the one subscriber of that
+channel in each API process (the job's feed) wakes up and re-reads the row, which stays the
+truth, for every GraphQL subscription following the job. In-process in embedded mode; Redis
+pub/sub when DOWNLINE_REDIS_URL is set, so a worker on any machine reaches a subscriber on any
+API process.
 
 `publish` is synchronous and thread-safe (workers are threads or processes); `subscribe` is an
 async iterator for the API's event loop.

@@ -264,6 +264,6 @@ class ExportSubscription:
     )
     async def export_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Export, None]:
         async for export in follow(
-            export_access.visible, info.context.principal, "export", id, Export.from_row
+            m.Export, export_access.visible, info.context.principal, "export", id, Export.from_row
         ):
             yield export

@@ -179,6 +179,6 @@ class ReportSubscription:
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[CarrierReport, None]:
         async for report in follow(
-            visible_report, info.context.principal, "report", id, CarrierReport.from_row
+            ReportRow, visible_report, info.context.principal, "report", id, CarrierReport.from_row
         ):
             yield report

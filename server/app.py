@@ -113,6 +113,8 @@ def create_app() -> Starlette:
         PersistedQueries(
             make_store(settings), settings.persisted_query_max_bytes, settings.max_query_bytes
         ),
+        sockets_per_user=settings.max_sockets_per_user,
+        init_seconds=settings.ws_init_seconds,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=True,
         multipart_uploads_enabled=True,

@@ -4,7 +4,9 @@ HTTP: a missing or bad token answers 401 with a JSON error before GraphQL runs. 
 graphql-transport-ws and legacy graphql-ws): the token comes in connection_init's payload as
 {"authorization": "Bearer <token>"}; without a valid one the connection is refused. A socket
 lives long, so its user is re-loaded at every operation it starts, and the socket is closed
-(4401) when its user is gone or its token expires, even while idle.
+(4401) when its user is gone or its token expires, even while idle. A user holds at most
+DOWNLINE_MAX_SOCKETS_PER_USER sockets, and a socket that does not sign in within
+DOWNLINE_WS_INIT_SECONDS is closed, whichever its protocol (server/sockets.py).
 
 A POST body over its limit is answered 413, unparsed; a request that gets no database
 connection within DOWNLINE_DB_POOL_TIMEOUT, 503 with Retry-After. A query may come by GET too
@@ -16,7 +18,7 @@ for it, application/graphql-response+json (server/responses.py).
 import asyncio
 import logging
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
 from cross_web import HTTPException
@@ -38,6 +40,7 @@ from downline.schema.context import Context, JobQueue
 from downline.server import responses
 from downline.server.auth import AuthError, authenticate
 from downline.server.persisted import PersistedQueries
+from downline.server.sockets import FairSockets, Places
 
 log = logging.getLogger("downline.api")
 
@@ -47,6 +50,10 @@ LARGE_BODY = 64 * 1024
 # The request's body and what it decoded to in a worker thread (see parse_http_body).
 _decoded: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded", default=None)
 
+
+# Operations running at once on one socket (a subscription runs until it ends): one more is
+# refused with "Subscription limit reached".
+SUBSCRIPTIONS_PER_SOCKET = 100
 
 # graphql-transport-ws's code for "Unauthorized"; legacy graphql-ws has none, so it gets the same.
 UNAUTHORIZED = 4401
@@ -111,7 +118,7 @@ class CredentialsOverTime:
             self.clock.cancel()
 
 
-class GraphQLTransportWSHandler(CredentialsOverTime, BaseGraphQLTransportWSHandler):
+class GraphQLTransportWSHandler(FairSockets, CredentialsOverTime, BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message) -> None:
         # Before sign-in the base class refuses the operation itself.
         if self.connection_acknowledged and not await self.signed_in_still():
@@ -123,7 +130,10 @@ class GraphQLTransportWSHandler(CredentialsOverTime, BaseGraphQLTransportWSHandl
             await self.cleanup_operation(operation_id)
 
 
-class GraphQLWSHandler(CredentialsOverTime, BaseGraphQLWSHandler):
+class GraphQLWSHandler(FairSockets, CredentialsOverTime, BaseGraphQLWSHandler):
+    # strawberry gives legacy graphql-ws no sign-in deadline: FairSockets keeps one for it.
+    init_deadline_of_its_own = False
+
     async def handle_start(self, message) -> None:
         # Before sign-in the base class refuses the operation itself.
         if self.connection_acknowledged and not await self.signed_in_still():
@@ -138,10 +148,24 @@ class DownlineGraphQL(GraphQL):
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
     graphql_ws_handler_class = GraphQLWSHandler
 
-    def __init__(self, schema, queue: JobQueue, persisted: PersistedQueries, **options) -> None:
-        super().__init__(schema, **options)
+    def __init__(
+        self,
+        schema,
+        queue: JobQueue,
+        persisted: PersistedQueries,
+        sockets_per_user: int,
+        init_seconds: float,
+        **options,
+    ) -> None:
+        super().__init__(
+            schema,
+            connection_init_wait_timeout=timedelta(seconds=init_seconds),
+            max_subscriptions_per_connection=SUBSCRIPTIONS_PER_SOCKET,
+            **options,
+        )
         self.queue = queue
         self.persisted = persisted
+        self.places = Places(sockets_per_user)
 
     async def run(self, request, context=UNSET, root_value=UNSET):
         try:

@@ -78,6 +78,22 @@ def ws_connect() -> Callable:
 
 
 @pytest.fixture
+def socket(api, ws_connect):
+    """`socket(protocol, token)`: a WebSocket signed in with `token`, closed at the end."""
+    opened = []
+
+    def open_(protocol: str, token: str):
+        context, ws, answer = ws_connect(api.client, f"Bearer {token}", protocol)
+        opened.append(context)
+        assert isinstance(answer, dict) and answer["type"] == "connection_ack", answer
+        return ws
+
+    yield open_
+    for context in opened:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
 def ws_operation(ws_connect) -> Callable:
     """`ws_operation(api, email, query, variables)`: the payload of the first result of one
     operation sent over a WebSocket signed in as `email`."""
@@ -127,6 +143,25 @@ def api_log(caplog) -> Iterator[pytest.LogCaptureFixture]:
         yield caplog
     finally:
         logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture
+def waiting_export(book) -> str:
+    """Eve's export whose message never reached a worker: it stays QUEUED while followed."""
+    from downline.core import db
+    from downline.core.models import Export
+
+    with db.session() as session:
+        export = Export(
+            type="clients",
+            scope="AGENT",
+            params={},
+            requester_email="eve@t.test",
+            requester_agent_id="a-east",  # where eve stands: its export stays visible to it
+        )
+        session.add(export)
+        session.commit()
+        return export.id
 
 
 EXPORT = "query($id: ID!) { export(id: $id) { id status rowCount error downloadUrl } }"

@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from starlette.websockets import WebSocketDisconnect
 
 from downline.core import db
-from downline.core.models import Export, User
+from downline.core.models import User
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
 START = {"graphql-transport-ws": "subscribe", "graphql-ws": "start"}
@@ -79,38 +79,6 @@ def run(ws, protocol: str, query: str, variables: dict | None = None) -> dict | 
 
 def codes(result: dict) -> list[str]:
     return [e["extensions"]["code"] for e in result.get("errors") or []]
-
-
-@pytest.fixture
-def socket(api, ws_connect):
-    """`socket(protocol, token)`: a WebSocket signed in with `token`, closed at the end."""
-    opened = []
-
-    def open_(protocol: str, token: str):
-        context, ws, answer = ws_connect(api.client, f"Bearer {token}", protocol)
-        opened.append(context)
-        assert isinstance(answer, dict) and answer["type"] == "connection_ack", answer
-        return ws
-
-    yield open_
-    for context in opened:
-        context.__exit__(None, None, None)
-
-
-@pytest.fixture
-def waiting_export(book) -> str:
-    """Eve's export whose message never reached a worker: it stays QUEUED while followed."""
-    with db.session() as session:
-        export = Export(
-            type="clients",
-            scope="AGENT",
-            params={},
-            requester_email="eve@t.test",
-            requester_agent_id="a-east",  # where eve stands: its export stays visible to it
-        )
-        session.add(export)
-        session.commit()
-        return export.id
 
 
 @pytest.fixture
