@@ -217,6 +217,9 @@ def normalize(source: Path, target: Path, as_of: date, tenant: str) -> tuple[int
 
 # ---- the baseline: COPY + one INSERT … ON CONFLICT ----------------------------------------------
 
+# An empty tenant is a value (held by the operator), where CSV reads an unquoted empty cell as NULL.
+CSV = "(FORMAT csv, FORCE_NOT_NULL (tenant_id))"
+
 
 def baseline(normalized: Path) -> dict:
     """COPY the normalized rows into a temporary staging table, then one upsert into `policy`,
@@ -246,7 +249,7 @@ def baseline(normalized: Path) -> dict:
                 "FROM policy WITH NO DATA"
             )
             with (
-                cur.copy(f"COPY baseline_staging ({staged}) FROM STDIN WITH (FORMAT csv)") as copy,
+                cur.copy(f"COPY baseline_staging ({staged}) FROM STDIN WITH {CSV}") as copy,
                 normalized.open("rb") as source,
             ):
                 while block := source.read(1 << 20):
