@@ -57,6 +57,9 @@ class Policy(Node):
     updated_at: datetime = strawberry.field(
         description="Last time this row's tracked fields changed."
     )
+    last_seen_as_of: date = strawberry.field(
+        description="As-of date of the newest report that listed it."
+    )
 
     @classmethod
     def from_row(cls, row: models.Policy) -> "Policy":
@@ -81,6 +84,7 @@ class Policy(Node):
             effective_date=row.effective_date,
             term_date=row.term_date,
             updated_at=row.updated_at,
+            last_seen_as_of=row.last_seen_as_of,
         )
 
     @strawberry.field(description="Null when the NPN matches no agent.")

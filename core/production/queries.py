@@ -5,7 +5,7 @@ agent's production moves with it); a policy whose NPN matches none of them is vi
 admins of the agency that owns the row and above (production.md). An upload may write over an
 existing policy only where its uploader sees it (`outside_book`)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Date, FromClause, Select, and_, case, false, func, not_, select
 from sqlalchemy.ext.compiler import compiles
@@ -96,7 +96,16 @@ def _filters(f: ProductionFilter) -> list:
         conditions.append(Policy.effective_date >= f.effective_from)
     if f.effective_to is not None:
         conditions.append(Policy.effective_date <= f.effective_to)
+    if f.not_seen_since is not None:
+        conditions.append(Policy.last_seen_as_of < f.not_seen_since)
+    if f.updated_since is not None:
+        conditions.append(Policy.updated_at >= as_utc(f.updated_since))
     return conditions
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An instant without an offset is read as UTC, as every stored time is."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class month_start(FunctionElement):
