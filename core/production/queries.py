@@ -31,6 +31,12 @@ GUIDANCE = {
 }
 
 
+def guidance_of(term_reason):
+    """GUIDANCE in SQL over a term reason column, null for a reason without guidance (export
+    plugins have it as `downline.plugins.term_reason_guidance`)."""
+    return case(GUIDANCE, value=term_reason)
+
+
 # Each policy is joined to the agent its NPN matches in the policy's tenant (an NPN is unique
 # among agents), under an alias so that the scope's own subqueries over `agent` stay uncorrelated
 # with it.
