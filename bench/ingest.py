@@ -10,8 +10,10 @@ raw COPY + one upsert of the same rows, in the same run.
     into `policy`, each row in the tenant downline puts it in (the book's, or held: unmatched).
     The bench's policies are deleted (and the table vacuumed) between runs, so both insert.
 (c) peak RSS of the ingest child (wait4's ru_maxrss) at --rows and at --rows/10: flat, < 300 MB.
-Then a re-ingest of the same file (every row unchanged), for downline and the baseline. When a
-target is missed, a 200k-row run under cProfile says where the time goes.
+Then re-ingests of the same file, for downline and the baseline: as of the same day (every row
+unchanged: nothing is written), and as of a later day (every row unchanged but seen anew: each
+row's last_seen_as_of moves, so each is rewritten). When a target is missed, a 200k-row run
+under cProfile says where the time goes.
 
 The file: `--rows` deterministic rows (a smaller file is a prefix of a bigger one), policy ids
 `HBN…` (apart from the demo book's `HUM…`), NPNs of the book's agents plus a few that match no
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import common
@@ -221,9 +223,10 @@ def normalize(source: Path, target: Path, as_of: date, tenant: str) -> tuple[int
 CSV = "(FORMAT csv, FORCE_NOT_NULL (tenant_id))"
 
 
-def baseline(normalized: Path) -> dict:
+def baseline(normalized: Path, as_of: date) -> dict:
     """COPY the normalized rows into a temporary staging table, then one upsert into `policy`,
-    in one transaction; the seconds of each step."""
+    in one transaction (each policy seen as of `as_of`, moved forward only); the seconds of each
+    step."""
     from downline.core.carriers.staging import FIELDS, TRACKED
 
     staged = ", ".join(("carrier_policy_id", "tenant_id", "line", "id", *FIELDS))
@@ -232,13 +235,15 @@ def baseline(normalized: Path) -> dict:
     tracked = " OR ".join(f"policy.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in TRACKED)
     updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in FIELDS)
     upsert = (
-        f"INSERT INTO policy ({columns}, first_seen_at, updated_at, report_id) "
+        f"INSERT INTO policy ({columns}, first_seen_at, updated_at, last_seen_as_of, report_id) "
         f"SELECT id, tenant_id, %(carrier)s, carrier_policy_id, {', '.join(FIELDS)}, now(), now(), "
-        f"NULL FROM baseline_staging "
+        f"%(as_of)s, NULL FROM baseline_staging "
         f"ON CONFLICT (tenant_id, carrier, carrier_policy_id) DO UPDATE SET {updates}, "
         f"updated_at = CASE WHEN {tracked} THEN EXCLUDED.updated_at "
-        f"ELSE policy.updated_at END, report_id = EXCLUDED.report_id "
-        f"WHERE {changed}"
+        f"ELSE policy.updated_at END, "
+        f"last_seen_as_of = greatest(policy.last_seen_as_of, EXCLUDED.last_seen_as_of), "
+        f"report_id = EXCLUDED.report_id "
+        f"WHERE {changed} OR EXCLUDED.last_seen_as_of > policy.last_seen_as_of"
     )
     with common.raw_connect() as conn:
         started = time.perf_counter()
@@ -255,7 +260,7 @@ def baseline(normalized: Path) -> dict:
                 while block := source.read(1 << 20):
                     copy.write(block)
             copied = time.perf_counter()
-            cur.execute(upsert, {"carrier": CARRIER})
+            cur.execute(upsert, {"carrier": CARRIER, "as_of": as_of})
             written = cur.rowcount
         conn.commit()
         done = time.perf_counter()
@@ -270,8 +275,9 @@ def baseline(normalized: Path) -> dict:
 # ---- downline's path, in a child process --------------------------------------------------------
 
 
-def child(path: Path, profile: Path | None) -> None:
-    """Run downline's ingest of `path` as the operator; hand back its timings and counts."""
+def child(path: Path, profile: Path | None, as_of: date | None) -> None:
+    """Run downline's ingest of `path` as the operator, as of `as_of` (default today); hand back
+    its timings and counts."""
     common.use_bench_database()
     from downline.core import db, plugins
     from downline.core.carriers import run as ingesting
@@ -325,7 +331,7 @@ def child(path: Path, profile: Path | None) -> None:
             filename=path.name,
             stream=stream,
             carrier=CARRIER,
-            as_of=None,
+            as_of=as_of,
             parsers=parsers,
         )
     created = time.perf_counter()
@@ -359,8 +365,12 @@ def child(path: Path, profile: Path | None) -> None:
     )
 
 
-def downline(path: Path, label: str, profile: Path | None = None) -> dict:
+def downline(
+    path: Path, label: str, profile: Path | None = None, as_of: date | None = None
+) -> dict:
     args = [str(Path(__file__).resolve()), "--child", str(path)]
+    if as_of is not None:
+        args += ["--as-of", as_of.isoformat()]
     if profile is not None:
         args += ["--profile", str(profile)]
     result = common.run_child(args)
@@ -449,10 +459,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=common.default_clients())
     parser.add_argument("--no-profile", action="store_true", help="no cProfile run on a miss")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--as-of", type=date.fromisoformat, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.profile)
+        child(args.child, args.profile, args.as_of)
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     common.header(
@@ -466,7 +477,7 @@ def main() -> int:
     npns = [row[0] for row in sql("SELECT npn FROM agent ORDER BY npn")]
     (tenant,) = sql("SELECT id FROM agency WHERE parent_id IS NULL")[0]  # the demo book: one
     assert not set(UNMATCHED) & set(npns), "an 'unmatched' NPN belongs to an agent"
-    as_of = date.today()
+    as_of = datetime.now(UTC).date()  # the report's own default as-of, which the child takes
     small_rows = max(1, args.rows // 10)
     try:
         with tempfile.TemporaryDirectory(prefix="downline-bench-ingest-") as tmp:
@@ -491,14 +502,20 @@ def main() -> int:
             clean()
 
             print("\n(b) baseline, then (a) downline, each inserting into the same table")
-            base = baseline(normalized)
+            base = baseline(normalized, as_of)
             show_baseline("baseline COPY + upsert (insert)", base, args.rows)
             clean()
             ours = downline(full, "downline create+run (insert)")
             print("\nre-ingest of the same file (every row unchanged)")
             again = downline(full, "downline create+run (unchanged)")
-            base_again = baseline(normalized)
+            base_again = baseline(normalized, as_of)
             show_baseline("baseline COPY + upsert (unchanged)", base_again, args.rows)
+            print("\nthe same file as of the next day (every row unchanged, each seen anew)")
+            next_day = as_of + timedelta(days=1)
+            seen = downline(full, "downline create+run (seen anew)", as_of=next_day)
+            # A day later again: the rows are downline's now, as of the next day already.
+            base_seen = baseline(normalized, next_day + timedelta(days=1))
+            show_baseline("baseline COPY + upsert (seen anew)", base_seen, args.rows)
             clean()
 
             print(f"\n(c) peak RSS at {small_rows:,} rows (the same rows' first tenth)")
@@ -511,7 +528,8 @@ def main() -> int:
             print(
                 f"\n  downline/baseline = {ratio:.2f}  (run_report alone: "
                 f"{ours['run_s'] / base['total_s']:.2f}; re-ingest: "
-                f"{again['total_s'] / base_again['total_s']:.2f})"
+                f"{again['total_s'] / base_again['total_s']:.2f}; seen anew: "
+                f"{seen['total_s'] / base_seen['total_s']:.2f})"
             )
             print(
                 f"  downline rows/s = {rate:,.0f}; the baseline's own = "
