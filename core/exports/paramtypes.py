@@ -71,7 +71,10 @@ def _datetime(value: Any) -> str:
         raise ValueError("a date and time (YYYY-MM-DDTHH:MM:SS+00:00)") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError as exc:
+        raise ValueError("a date and time within the years 1 to 9999 in UTC") from exc
 
 
 def _id(value: Any) -> str:

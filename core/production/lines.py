@@ -3,7 +3,8 @@
 
 A policy's line is found from the agency it belongs to (its matched agent's, else, unmatched, the
 agency owning the row), through the closure table, so any depth costs the same two joins:
-- `below`: the root above that agency, at some depth (the join keeps only the root's downline);
+- `below`: the closure row from the root down to that agency, which says how deep below the
+  root it sits (an agency outside the root's downline has none: its policies are left out);
 - `head`: the ancestor of the agent's agency one step below the root, which is the direct
   sub-agency holding the policy (none when the agent sits in the root itself).
 An agent directly in the root is a line of its own; an unmatched policy is in the unmatched line

@@ -17,6 +17,7 @@ from downline.core.book import scope, tenants
 from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
+from downline.core.errors import BadUserInput
 from downline.core.models import Agent, Policy
 from downline.core.production.filters import ProductionFilter
 from downline.core.production.lines import Lines, root_of
@@ -109,13 +110,16 @@ def _filters(f: ProductionFilter) -> list:
     if f.not_seen_since is not None:
         conditions.append(Policy.last_seen_as_of < f.not_seen_since)
     if f.updated_since is not None:
-        conditions.append(Policy.updated_at >= as_utc(f.updated_since))
+        conditions.append(Policy.updated_at >= _in_utc(f.updated_since, "updatedSince"))
     return conditions
 
 
-def as_utc(moment: datetime) -> datetime:
-    """An instant without an offset is read as UTC, as every stored time is."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _in_utc(moment: datetime, name: str) -> datetime:
+    """An instant in UTC; one without an offset is read as UTC, as every stored time is."""
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first UTC day
+        raise BadUserInput(f"{name} {moment.isoformat()} is out of range", field=name) from None
 
 
 class month_start(FunctionElement):

@@ -131,6 +131,12 @@ def test_every_declared_type_is_one_a_parameter_may_name(declaration):
         ),
         (
             PRODUCTION_FILTER,
+            {"updatedSince": "0001-01-01T00:00:00+05:00"},
+            "updatedSince must be a date and time within the years 1 to 9999 in UTC (DateTime), "
+            "got '0001-01-01T00:00:00+05:00'",
+        ),
+        (
+            PRODUCTION_FILTER,
             {"updatedSince": "2026-13-01T00:00:00Z"},
             "updatedSince must be a date and time (YYYY-MM-DDTHH:MM:SS+00:00) (DateTime), "
             "got '2026-13-01T00:00:00Z'",

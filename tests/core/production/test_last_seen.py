@@ -3,7 +3,7 @@ lists it unchanged moves it (and not updatedAt); an older report never moves it 
 later report leaves out keeps its date, and ProductionFilter.notSeenSince finds it. updatedSince
 finds what changed since a moment. The same on one upsert and in chunks (PostgreSQL)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -97,3 +97,23 @@ def test_a_policy_a_later_report_leaves_out_is_not_seen_since(api, ingest):
     later = datetime.fromisoformat(changed_at) + timedelta(microseconds=1)
     assert list(policies(api, {"updatedSince": later.isoformat()})) == []
     assert set(policies(api, {"updatedSince": before["P1"][1]})) == {"P1", "P2", "P3"}
+
+
+def test_updated_since_reads_an_instant_without_offset_as_utc_and_refuses_one_out_of_range(
+    api, ingest
+):
+    ingest(ROWS, "2026-11-24")
+    changed = policies(api)["P1"][1]
+    assert set(policies(api, {"updatedSince": changed.removesuffix("+00:00")})) == {
+        "P1",
+        "P2",
+        "P3",
+    }
+    later = (datetime.fromisoformat(changed) + timedelta(hours=1)).astimezone(
+        timezone(timedelta(hours=-5))
+    )  # the same instant an hour on, as New York writes it
+    assert policies(api, {"updatedSince": later.isoformat()}) == {}
+    (error,) = api.errors(
+        LIST, {"f": {"updatedSince": "0001-01-01T00:00:00+05:00"}}, as_="admin@top.test"
+    )
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "updatedSince"}
