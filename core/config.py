@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # PostgreSQL: a carrier report's rows per upsert, overlapping the parse (0: one upsert).
     # Rows parsed while a chunk upserts wait in memory, at most this many.
     ingest_chunk_rows: int = Field(default=100_000, ge=0)
+    carrier_stale_days: int = Field(default=21, ge=0)
+    """carrierFreshness calls a carrier stale when no report the viewer sees is as of this many
+    days before today (UTC) or later: carriers report a few weeks late, not longer."""
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -50,6 +50,7 @@ from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hooksp
 from downline.core.private import private_dir
 from downline.core.production.filters import ProductionFilter
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
+from downline.core.production.queries import guidance_of as term_reason_guidance
 from downline.core.production.queries import policies_query
 from downline.core.production.vocabulary import (
     PolicyRecord,
@@ -86,6 +87,7 @@ __all__ = [
     "policies_query",
     "private_dir",
     "production_filter",
+    "term_reason_guidance",
     "with_agent",
     "with_policy_agent",
     "with_policy_agent",

@@ -29,6 +29,7 @@ class ProductionDimension(Enum):
     MONTH = "MONTH"
     STATUS = "STATUS"
     STATE = "STATE"
+    DOWNLINE = "DOWNLINE"
 
 
 @strawberry.type(description="One row of merged carrier production.")
@@ -57,6 +58,9 @@ class Policy(Node):
     updated_at: datetime = strawberry.field(
         description="Last time this row's tracked fields changed."
     )
+    last_seen_as_of: date = strawberry.field(
+        description="As-of date of the newest report that listed it."
+    )
 
     @classmethod
     def from_row(cls, row: models.Policy) -> "Policy":
@@ -81,6 +85,7 @@ class Policy(Node):
             effective_date=row.effective_date,
             term_date=row.term_date,
             updated_at=row.updated_at,
+            last_seen_as_of=row.last_seen_as_of,
         )
 
     @strawberry.field(description="Null when the NPN matches no agent.")
@@ -90,6 +95,41 @@ class Policy(Node):
 
 
 ProductionFilterInput = filter_input(ProductionFilter)
+
+
+@strawberry.type(
+    description="One line under the agency a roll-up is for: a direct sub-agency (its whole "
+    "downline) or a direct agent; both null for policies whose NPN matches no agent."
+)
+class DownlineLine:
+    agency_id: strawberry.Private[str | None]
+    agent_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await _agency(info, self.agency_id)
+
+    @strawberry.field
+    async def agent(self, info: Info) -> Agent | None:
+        return await _agent(info, self.agent_id)
+
+
+async def _agency(info: Info, agency_id: str | None) -> Agency | None:
+    row = await info.context.loaders.agency.load(agency_id) if agency_id else None
+    return Agency.from_row(row) if row else None
+
+
+async def _agent(info: Info, agent_id: str | None) -> Agent | None:
+    row = await info.context.loaders.agent.load(agent_id) if agent_id else None
+    return Agent.from_row(row) if row else None
+
+
+def _line(ids: tuple[str | None, str | None] | None) -> DownlineLine | None:
+    """The bucket's line from its (sub-agency, agent) ids; None when not grouped by DOWNLINE."""
+    if ids is None:
+        return None
+    agency_id, agent_id = ids
+    return DownlineLine(agency_id=agency_id, agent_id=agent_id)
 
 
 @strawberry.type(description="One group of productionSummary. A dimension not grouped by is null.")
@@ -105,6 +145,7 @@ class ProductionBucket:
     attrited: int
     disenrolled: int = strawberry.field(description="POLICY_DISENROLLMENT + DECEASED.")
     net: int = strawberry.field(description="approved + active: disenrollments are factored in.")
+    line: DownlineLine | None = strawberry.field(description="When grouped by DOWNLINE.")
     agent_id: strawberry.Private[str | None]
     agency_id: strawberry.Private[str | None]
 
@@ -122,19 +163,18 @@ class ProductionBucket:
             attrited=row["attrited"],
             disenrolled=row["disenrolled"],
             net=row["net"],
+            line=_line(row["DOWNLINE"]),
             agent_id=row["AGENT"],
             agency_id=row["AGENCY"],
         )
 
     @strawberry.field
     async def agent(self, info: Info) -> Agent | None:
-        row = await info.context.loaders.agent.load(self.agent_id) if self.agent_id else None
-        return Agent.from_row(row) if row else None
+        return await _agent(info, self.agent_id)
 
     @strawberry.field(description="The agent's own agency (no roll-up to parents).")
     async def agency(self, info: Info) -> Agency | None:
-        row = await info.context.loaders.agency.load(self.agency_id) if self.agency_id else None
-        return Agency.from_row(row) if row else None
+        return await _agency(info, self.agency_id)
 
 
 @strawberry.type
@@ -157,8 +197,9 @@ class ProductionQuery:
         info: Info,
         group_by: list[ProductionDimension],
         filter: ProductionFilterInput | None = None,
+        downline_of: strawberry.ID | None = None,
     ) -> list[ProductionBucket]:
         core_filter = (filter or ProductionFilterInput()).to_core()
         dims = [d.value for d in group_by]
-        rows = await run(production.summary, info.context.principal, dims, core_filter)
+        rows = await run(production.summary, info.context.principal, dims, core_filter, downline_of)
         return [ProductionBucket.from_row(r) for r in rows]

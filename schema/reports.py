@@ -15,10 +15,12 @@ from downline.core import models, plugins
 from downline.core.book.paging import Key
 from downline.core.carriers import run as ingesting
 from downline.core.carriers import uploads
+from downline.core.carriers.parsers import CarrierParser
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput
 from downline.core.models import CarrierReport as ReportRow
 from downline.core.models import ReportRowError
+from downline.core.production import freshness
 from downline.core.production.vocabulary import ProductType
 from downline.core.storage import get_storage
 from downline.schema.context import run
@@ -45,6 +47,32 @@ class Carrier:
     key: str
     name: str
     product_types: list[ProductTypeEnum]
+
+    @classmethod
+    def from_parser(cls, parser: CarrierParser) -> "Carrier":
+        return cls(
+            key=parser.key,
+            name=parser.name,
+            product_types=[ProductType(t) for t in parser.product_types],
+        )
+
+
+@strawberry.type
+class CarrierFreshness:
+    carrier: Carrier
+    last_report_as_of: date | None = strawberry.field(
+        description="Newest as-of of a SUCCEEDED report the viewer may see."
+    )
+    last_uploaded_at: datetime | None = strawberry.field(
+        description="When the latest of those reports was uploaded."
+    )
+    policies: int = strawberry.field(description="In the viewer's scope.")
+    not_seen_in_last_report: int = strawberry.field(
+        description="In scope, lastSeenAsOf before lastReportAsOf."
+    )
+    stale: bool = strawberry.field(
+        description="No report as of within DOWNLINE_CARRIER_STALE_DAYS before today."
+    )
 
 
 @strawberry.type(name="RowError")
@@ -109,9 +137,22 @@ def visible_report(session, principal, report_id: str) -> ReportRow | None:
 class ReportQuery:
     @strawberry.field
     def carriers(self) -> list[Carrier]:
+        return [Carrier.from_parser(p) for p in plugins.installed_parsers().values()]
+
+    @strawberry.field(description="One per installed carrier, for the viewer's scope.")
+    async def carrier_freshness(self, info: Info) -> list[CarrierFreshness]:
+        parsers = plugins.installed_parsers()
+        rows = await run(freshness.carrier_freshness, info.context.principal, list(parsers))
         return [
-            Carrier(key=p.key, name=p.name, product_types=[ProductType(t) for t in p.product_types])
-            for p in plugins.installed_parsers().values()
+            CarrierFreshness(
+                carrier=Carrier.from_parser(parsers[row.carrier]),
+                last_report_as_of=row.last_report_as_of,
+                last_uploaded_at=row.last_uploaded_at,
+                policies=row.policies,
+                not_seen_in_last_report=row.not_seen_in_last_report,
+                stale=row.stale,
+            )
+            for row in rows
         ]
 
     @strawberry.field

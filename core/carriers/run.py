@@ -153,6 +153,7 @@ def _ingest(report, parser, principal, stream, progress, chunk_rows: int | None)
             report.id,
             utcnow(),
             chunk_rows,
+            as_of=report.as_of,
             tenant_of=npns.tenant_of,
             uploader=principal,
         ) as staging,

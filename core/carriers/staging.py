@@ -1,7 +1,9 @@
 """Bulk upsert of policies the way each database wants it: rows go into a temporary
 staging table (PostgreSQL: COPY; SQLite: executemany), then an INSERT … SELECT … ON CONFLICT
 DO UPDATE … WHERE <something changed> moves them into `policy`, on its natural key (tenant,
-carrier, carrier policy id).
+carrier, carrier policy id). "Something changed" includes being seen as of a newer day: the same
+statement moves `last_seen_as_of` forward (never back), so a policy listed unchanged still counts
+as seen, without a second pass over the table.
 
 Within one file the last row of a policy wins: SQLite's staging table is keyed on (tenant, id)
 (INSERT OR REPLACE); PostgreSQL's keeps every row and DISTINCT ON picks the last line.
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -87,7 +89,8 @@ class Staging:
 
     `tenant_of(npn)` is the tenant a row goes into. With an `uploader`, rows naming a policy of
     its tenant it may not see are refused (`refused`: (line, carrier policy id), after `apply`);
-    the operator (no uploader) may write anywhere."""
+    the operator (no uploader) may write anywhere. `as_of` is the report's date: every policy it
+    lists was seen then (`last_seen_as_of`), unless a newer report saw it already."""
 
     def __init__(
         self,
@@ -98,6 +101,7 @@ class Staging:
         now: datetime,
         chunk_rows: int | None = None,
         *,
+        as_of: date,
         tenant_of: Callable[[str], str],
         uploader: Principal | None = None,
     ) -> None:
@@ -109,6 +113,7 @@ class Staging:
         self.refused: list[tuple[int, str]] = []
         self.report_id = report_id
         self.now = now
+        self.as_of = as_of
         self.postgres = conn.dialect.name == "postgresql"
         self.chunk_rows = chunk_rows if self.postgres else None
         self.counts = Counts(0, 0, 0)  # of the chunks upserted so far
@@ -306,6 +311,7 @@ class Staging:
             *FIELDS,
             "first_seen_at",
             "updated_at",
+            "last_seen_as_of",
             "report_id",
         ]
         source = sa.select(
@@ -316,6 +322,7 @@ class Staging:
             *(staged.c[f] for f in FIELDS),
             sa.literal(self.now, _policy.c.first_seen_at.type),
             sa.literal(self.now, _policy.c.updated_at.type),
+            sa.literal(self.as_of, _policy.c.last_seen_as_of.type),
             sa.literal(self.report_id),
         ).where(sa.true())  # SQLite needs a WHERE to read ON CONFLICT as the upsert clause
         insert = dialect_insert(_policy).from_select(names, source)
@@ -323,14 +330,20 @@ class Staging:
         updated_at = sa.case(
             (_changed(new, _policy.c, TRACKED), new.updated_at), else_=_policy.c.updated_at
         )
+        # Seen anew: in the same statement, so a re-ingest of an unchanged file as of the same
+        # day still writes nothing, and a newer one only moves the date.
+        seen_later = new.last_seen_as_of > _policy.c.last_seen_as_of
         return insert.on_conflict_do_update(
             index_elements=["tenant_id", "carrier", "carrier_policy_id"],
             set_={
                 **{f: new[f] for f in FIELDS},
                 "updated_at": updated_at,
+                "last_seen_as_of": sa.case(
+                    (seen_later, new.last_seen_as_of), else_=_policy.c.last_seen_as_of
+                ),
                 "report_id": new.report_id,
             },
-            where=_changed(new, _policy.c, FIELDS),
+            where=sa.or_(_changed(new, _policy.c, FIELDS), seen_later),
         )
 
     def drop(self) -> None:

@@ -15,7 +15,8 @@ back to 2 ahead (January, open enrollment, four times a month's share; recent mo
 the dates follow the status (docs/domain.md): APPROVED effective in the future; ACTIVE
 effective past, no term; ATTRITED ended on or before its effective date; a disenrollment (and a
 death) ends at the end of a month after its effective date and before today. `updated_at` falls
-in the last 60 days (after the submission), `first_seen_at` on or before it.
+in the last 60 days (after the submission), `first_seen_at` on or before it; `last_seen_as_of` is
+its day (no later report listed it).
 
 The first policies (`carriers.SHOWCASE`) belong to the demo agent and show every status.
 """
@@ -213,14 +214,21 @@ class Production:
         report after the submission, on or before it."""
         if submitted is None:
             updated = rng.uniform(0, 60)
-            return {
-                "first_seen_at": self.book.ago(updated + rng.uniform(0, 400)),
-                "updated_at": self.book.ago(updated),
-            }
+            return self._times(updated + rng.uniform(0, 400), updated)
         since = (self.book.today - submitted).days  # at least 2
         updated = rng.uniform(0, min(60, since - 1))
         seen = max(since - rng.uniform(1, 21), updated)  # days ago: the earlier of the two
-        return {"first_seen_at": self.book.ago(seen), "updated_at": self.book.ago(updated)}
+        return self._times(seen, updated)
+
+    def _times(self, first_seen: float, updated: float) -> dict:
+        """The row's times from days ago; the report that last changed it is the last to list it
+        (a demo book has no reports)."""
+        updated_at = self.book.ago(updated)
+        return {
+            "first_seen_at": self.book.ago(first_seen),
+            "updated_at": updated_at,
+            "last_seen_as_of": updated_at.date(),
+        }
 
     @staticmethod
     def _birth(rng: random.Random, product: str, effective: date) -> date:

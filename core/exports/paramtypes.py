@@ -10,7 +10,7 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -73,6 +73,21 @@ def _date(value: Any) -> str:
         raise ValueError("a date (YYYY-MM-DD)") from exc
 
 
+def _datetime(value: Any) -> str:
+    """An ISO 8601 instant, kept in UTC; one without an offset is read as UTC (as the API reads
+    it)."""
+    try:
+        moment = datetime.fromisoformat(_string(value))
+    except ValueError as exc:
+        raise ValueError("a date and time (YYYY-MM-DDTHH:MM:SS+00:00)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError as exc:
+        raise ValueError("a date and time within the years 1 to 9999 in UTC") from exc
+
+
 def _id(value: Any) -> str:
     """Kept as given: an id names exactly, as in the lists' filters."""
     if isinstance(value, bool) or not isinstance(value, str | int):
@@ -88,6 +103,13 @@ SCALARS = {
     int: ParamType("Int", _int, "whole numbers"),
     bool: ParamType("Boolean", _bool, "true or false values"),
     date: ParamType("Date", _date, "dates", read=date.fromisoformat, write=date.isoformat),
+    datetime: ParamType(
+        "DateTime",
+        _datetime,
+        "dates and times",
+        read=datetime.fromisoformat,
+        write=datetime.isoformat,
+    ),
     ID: ParamType("ID", _id, "IDs"),
 }
 

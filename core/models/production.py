@@ -56,7 +56,11 @@ class Policy(SQLModel, table=True):
     term_date: date | None = None
     first_seen_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)  # last change of a tracked field
-    # The report that last changed it. No foreign key: see migration 0004.
+    # The as-of date of the newest report that listed it: a report that lists it unchanged still
+    # moves it (the carrier still knows the policy), an older report never moves it back.
+    last_seen_as_of: date
+    # The report that last wrote it (changed it, or listed it as of a newer date). No foreign
+    # key: see migration 0004.
     report_id: str | None = None
 
 

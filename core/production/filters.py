@@ -2,7 +2,7 @@
 lives here because its fields take the production vocabulary)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from downline.core.book.filters import ID, declared
 from downline.core.production.vocabulary import PolicyStatus, ProductType
@@ -22,3 +22,12 @@ class ProductionFilter:
     states: list[str] | None = declared("Two-letter states.")
     effective_from: date | None = declared("Effective on or after this day.")
     effective_to: date | None = declared("Effective on or before this day.")
+    not_seen_since: date | None = declared(
+        "Only policies no report as of this day or later has listed (the carrier stopped"
+        " listing them).",
+        doc="lastSeenAsOf before this day.",
+    )
+    updated_since: datetime | None = declared(
+        "Only policies whose tracked fields changed at or after this instant.",
+        doc="updatedAt at or after this instant.",
+    )

@@ -5,7 +5,7 @@ agent's production moves with it); a policy whose NPN matches none of them is vi
 admins of the agency that owns the row and above (docs/domain.md). An upload may write over an
 existing policy only where its uploader sees it (`outside_book`)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Date, FromClause, Select, and_, case, false, func, not_, select
 from sqlalchemy.ext.compiler import compiles
@@ -17,8 +17,10 @@ from downline.core.book import scope, tenants
 from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
+from downline.core.errors import BadUserInput
 from downline.core.models import Agent, Policy
 from downline.core.production.filters import ProductionFilter
+from downline.core.production.lines import Lines, root_of
 
 ORDER = (Key(Policy.updated_at, descending=True, kind=datetime), Key(Policy.id))
 
@@ -28,6 +30,12 @@ GUIDANCE = {
     "PLAN_CHANGE": "Was the plan change intended? If not, reach out to the member.",
     "PLAN_EXIT": "Reach out to the member and review new plans.",
 }
+
+
+def guidance_of(term_reason):
+    """GUIDANCE in SQL over a term reason column, null for a reason without guidance (export
+    plugins have it as `downline.plugins.term_reason_guidance`)."""
+    return case(GUIDANCE, value=term_reason)
 
 
 # Each policy is joined to the agent its NPN matches in the policy's tenant (an NPN is unique
@@ -67,16 +75,19 @@ def outside_book(principal: Principal, carrier: str, staged: FromClause) -> Sele
     return _with_matched(query, principal).where(not_(seen))
 
 
+# The agency a policy belongs to: its matched agent's, else (unmatched) the agency owning the row.
+_agency = case((_matched.id.is_(None), Policy.owner_agency_id), else_=_matched.agency_id)
+
+
 def _visible(principal: Principal, f: ProductionFilter):
     if not principal.is_admin:
         return _matched.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
     # An admin sees a matched policy by its agent's agency and an unmatched one by the agency
     # that owns the row: one column in one IN, which PostgreSQL hash-joins (an OR of two
     # subqueries it cannot).
-    agency = case((_matched.id.is_(None), Policy.owner_agency_id), else_=_matched.agency_id)
-    visible = agency.in_(scope.agency_ids(principal))
+    visible = _agency.in_(scope.agency_ids(principal))
     if f.agency_ids is not None:
-        visible = and_(visible, agency.in_(descendants_of(f.agency_ids)))
+        visible = and_(visible, _agency.in_(descendants_of(f.agency_ids)))
     if f.agent_ids is not None:
         visible = and_(visible, _matched.id.in_(f.agent_ids))
     return visible
@@ -96,7 +107,19 @@ def _filters(f: ProductionFilter) -> list:
         conditions.append(Policy.effective_date >= f.effective_from)
     if f.effective_to is not None:
         conditions.append(Policy.effective_date <= f.effective_to)
+    if f.not_seen_since is not None:
+        conditions.append(Policy.last_seen_as_of < f.not_seen_since)
+    if f.updated_since is not None:
+        conditions.append(Policy.updated_at >= _in_utc(f.updated_since, "updatedSince"))
     return conditions
+
+
+def _in_utc(moment: datetime, name: str) -> datetime:
+    """An instant in UTC; one without an offset is read as UTC, as every stored time is."""
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first UTC day
+        raise BadUserInput(f"{name} {moment.isoformat()} is out of range", field=name) from None
 
 
 class month_start(FunctionElement):
@@ -132,12 +155,23 @@ def _count(*statuses: str):
 
 
 def summary(
-    session: Session, principal: Principal, group_by: list[str], f: ProductionFilter
+    session: Session,
+    principal: Principal,
+    group_by: list[str],
+    f: ProductionFilter,
+    downline_of: str | None = None,
 ) -> list[dict]:
     """ONE GROUP BY over the scoped policies: a dict per group with the dimensions asked for
-    (the others None) and the counts (docs/domain.md)."""
+    (the others None) and the counts (docs/domain.md). DOWNLINE groups by the lines under
+    `downline_of` (default: the viewer's own agency; lines.py), each the pair (sub-agency id,
+    agent id); naming `downline_of` keeps the summary to that agency's downline, grouped by lines
+    or not. Naming an agency below the viewer's own costs one lookup first (NOT_FOUND when out
+    of scope)."""
     dims = list(dict.fromkeys(group_by))  # a dimension named twice groups once
-    columns = [DIMENSIONS[d].label(d) for d in dims]
+    lines = None
+    if "DOWNLINE" in dims or downline_of is not None:
+        lines = Lines(root_of(session, principal, downline_of), _matched, _agency)
+    columns = [column for d in dims for column in _grouped(d, lines)]
     query = (
         select(
             *columns,
@@ -148,12 +182,24 @@ def summary(
             _count("POLICY_DISENROLLMENT", "DECEASED").label("disenrolled"),
         )
         .select_from(Policy)
-        .group_by(*(DIMENSIONS[d] for d in dims))
-        .order_by(*(DIMENSIONS[d].asc().nulls_last() for d in dims))
+        .group_by(*columns)
+        .order_by(*(column.asc().nulls_last() for column in columns))
     )
+    query = scoped(query, principal, f)
+    if lines is not None:
+        query = lines.joined(query)  # after the matched agent, which its joins read
     rows = []
-    for row in session.execute(scoped(query, principal, f)).mappings():
-        bucket = {d: None for d in DIMENSIONS} | dict(row)
+    for row in session.execute(query).mappings():
+        bucket = {d: None for d in (*DIMENSIONS, "DOWNLINE")} | dict(row)
+        if "DOWNLINE" in dims:
+            bucket["DOWNLINE"] = (bucket.pop("line_agency"), bucket.pop("line_agent"))
         bucket["net"] = bucket["approved"] + bucket["active"]
         rows.append(bucket)
     return rows
+
+
+def _grouped(dimension: str, lines: Lines | None) -> tuple:
+    """The labelled column(s) a dimension groups by: DOWNLINE's two, else its own."""
+    if dimension == "DOWNLINE":
+        return (lines.sub_agency.label("line_agency"), lines.agent.label("line_agent"))
+    return (DIMENSIONS[dimension].label(dimension),)

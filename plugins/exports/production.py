@@ -39,6 +39,18 @@ CELLS = (
     kit.cell("effective_date", "Coverage start.", P.effective_date, kind="date"),
     kit.cell("term_date", "Coverage end.", P.term_date, kind="date"),
     kit.cell("updated_at", "Last change of a tracked field (UTC).", P.updated_at, kind="datetime"),
+    kit.cell(
+        "last_seen_as_of",
+        "As-of date of the newest carrier report that listed the policy; older than the"
+        " carrier's last report when that report left it out.",
+        P.last_seen_as_of,
+        kind="date",
+    ),
+    kit.cell(
+        "term_reason_guidance",
+        "What the agent should do about the term reason; empty when nothing.",
+        kit.term_reason_guidance(P.term_reason),
+    ),
 )
 
 

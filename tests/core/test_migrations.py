@@ -197,9 +197,9 @@ def test_0005_keys_policies_by_tenant_and_downgrades_only_while_no_id_is_shared(
     to_revision(unmigrated, "head")
     copy = (
         "INSERT INTO policy (id, tenant_id, carrier, carrier_policy_id, agent_npn, product_type,"
-        " client_name, status, first_seen_at, updated_at)"
+        " client_name, status, first_seen_at, updated_at, last_seen_as_of)"
         " SELECT :id, :tenant, carrier, carrier_policy_id, agent_npn, product_type, client_name,"
-        " status, first_seen_at, updated_at FROM policy WHERE id = 'p-matched'"
+        " status, first_seen_at, updated_at, last_seen_as_of FROM policy WHERE id = 'p-matched'"
     )
     with unmigrated.begin() as conn:  # Bolt may hold Acme's policy id, once
         conn.execute(sa.text(copy), {"id": "p-bolt", "tenant": "bolt"})
@@ -219,3 +219,54 @@ def test_0005_keys_policies_by_tenant_and_downgrades_only_while_no_id_is_shared(
     assert "tenant_id" not in {c["name"] for c in inspector.get_columns("policy")}
     keys = {u["name"]: u["column_names"] for u in inspector.get_unique_constraints("policy")}
     assert keys["uq_policy_natural_key"] == ["carrier", "carrier_policy_id"]
+
+
+# ---- 0007: each policy's last sighting -----------------------------------------------------
+
+# id: (the report that last wrote it, when it last changed) -> the as-of date 0007 gives it
+SIGHTINGS = {
+    "p-reported": (("r-october", "2026-11-20T23:30:00+00:00"), "2026-10-15"),
+    "p-no-report": ((None, "2026-11-20T23:30:00+00:00"), "2026-11-20"),  # its UTC day
+    "p-report-gone": (("r-gone", "2026-11-21T01:00:00+00:00"), "2026-11-21"),
+}
+
+
+def test_0007_dates_each_policy_by_the_report_that_wrote_it_else_by_its_last_change(unmigrated):
+    to_revision(unmigrated, "0006")
+    with unmigrated.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO carrier_report (id, filename, storage_key, as_of, status,"
+                " rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected,"
+                " unmatched_npns, uploaded_at, attempts) VALUES ('r-october', 'f.csv', 'k',"
+                " '2026-10-15', 'SUCCEEDED', 0, 0, 0, 0, 0, '[]', :at, 1)"
+            ),
+            {"at": datetime(2026, 11, 20, tzinfo=UTC)},
+        )
+        for policy, ((report, changed), _seen) in SIGHTINGS.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO policy (id, tenant_id, carrier, carrier_policy_id, agent_npn,"
+                    " product_type, client_name, status, first_seen_at, updated_at, report_id)"
+                    " VALUES (:id, '', 'humana', :id, '1', 'MAPD', 'C', 'ACTIVE', :at, :at,"
+                    " :report)"
+                ),
+                {"id": policy, "at": datetime.fromisoformat(changed), "report": report},
+            )
+
+    to_revision(unmigrated, "head")
+
+    with unmigrated.connect() as conn:
+        seen = conn.execute(sa.text("SELECT id, last_seen_as_of FROM policy")).all()
+    assert {policy: str(day) for policy, day in seen} == {
+        policy: day for policy, (_row, day) in SIGHTINGS.items()
+    }
+    columns = {c["name"]: c for c in sa.inspect(unmigrated).get_columns("policy")}
+    assert columns["last_seen_as_of"]["nullable"] is False
+
+    to_revision(unmigrated, "0006", down=True)
+    assert "last_seen_as_of" not in {
+        c["name"] for c in sa.inspect(unmigrated).get_columns("policy")
+    }
+    indexes = {i["name"] for i in sa.inspect(unmigrated).get_indexes("policy")}
+    assert "ix_policy_order" in indexes

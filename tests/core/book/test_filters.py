@@ -3,7 +3,7 @@ GraphQL input, its export parameters, their checks and the filter the list query
 derived from the declaration, and a new field is one declared field."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import strawberry
@@ -128,7 +128,20 @@ def test_every_declared_type_is_one_a_parameter_may_name(declaration):
             PRODUCTION_FILTER,
             {"product_types": ["MAPD"]},
             "sample has no parameter 'product_types' (parameters: agentIds, agencyIds, carriers, "
-            "productTypes, statuses, states, effectiveFrom, effectiveTo)",
+            "productTypes, statuses, states, effectiveFrom, effectiveTo, notSeenSince, "
+            "updatedSince)",
+        ),
+        (
+            PRODUCTION_FILTER,
+            {"updatedSince": "0001-01-01T00:00:00+05:00"},
+            "updatedSince must be a date and time within the years 1 to 9999 in UTC (DateTime), "
+            "got '0001-01-01T00:00:00+05:00'",
+        ),
+        (
+            PRODUCTION_FILTER,
+            {"updatedSince": "2026-13-01T00:00:00Z"},
+            "updatedSince must be a date and time (YYYY-MM-DDTHH:MM:SS+00:00) (DateTime), "
+            "got '2026-13-01T00:00:00Z'",
         ),
     ],
 )
@@ -162,6 +175,25 @@ def test_params_and_the_graphql_input_make_the_same_filter():
     expected = ProductionFilter(product_types=[ProductType.PDP], statuses=[])
     assert production_filter(params) == expected
     assert ProductionFilterInput(product_types=[ProductType.PDP], statuses=[]).to_core() == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("2026-12-01T09:30:00-05:00", "2026-12-01T14:30:00+00:00"),
+        ("2026-12-01T14:30:00Z", "2026-12-01T14:30:00+00:00"),
+        ("2026-12-01T14:30:00", "2026-12-01T14:30:00+00:00"),  # no offset: UTC, as the API reads
+    ],
+)
+def test_a_datetime_param_is_kept_in_utc_and_read_back_as_that_instant(given, kept):
+    params = validate(
+        export_of(*PRODUCTION_FILTER), {"updatedSince": given, "notSeenSince": "2026-11-30"}
+    )
+    assert params["updatedSince"] == kept
+    instant = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
+    assert production_filter(params) == ProductionFilter(
+        updated_since=instant, not_seen_since=date(2026, 11, 30)
+    )
 
 
 # A filter with fields of its own, each one declared field and nothing else: what adding a field

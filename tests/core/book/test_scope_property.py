@@ -3,6 +3,7 @@ moves, and random principals, what each principal sees through the API — every
 cursor walk and node lookup — equals a brute-force computation of its scope."""
 
 import os
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -289,6 +290,7 @@ def test_production_and_its_summary_show_exactly_the_scope(
                         product_type="MAPD",
                         client_name="C",
                         status="ACTIVE",
+                        last_seen_as_of=date(2026, 11, 24),
                     )
                 )
             session.commit()

@@ -86,6 +86,8 @@ def test_export_types_tell_each_role_its_types_with_legend_and_parameters(books,
             "states": ("[String!]", False, None),
             "effectiveFrom": ("Date", False, None),
             "effectiveTo": ("Date", False, None),
+            "notSeenSince": ("Date", False, None),
+            "updatedSince": ("DateTime", False, None),
         }
     )
     assert params(admin["payouts_program_report"]) == {

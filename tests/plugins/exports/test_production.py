@@ -3,6 +3,8 @@ the same filter, with the writing agent and its agency matched by NPN."""
 
 import re
 
+from downline.core.production.queries import GUIDANCE
+from tests.conftest import SAMPLES
 from tests.plugins.exports.book import ADMIN, EAST, OTHER
 from tests.plugins.exports.catalogue import assert_catalogue_header, neutral
 
@@ -82,3 +84,26 @@ def test_production_is_scoped_and_names_the_matched_agent_and_agency(production,
         ):
             assert row[name] == neutral(record[name] or ""), (name, row)
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", row["updated_at"])
+        assert row["last_seen_as_of"] == "2026-11-24"  # both reports' as-of
+        assert row["term_reason_guidance"] == GUIDANCE.get(record["term_reason"] or "", "")
+
+
+def test_production_export_takes_the_freshness_filters(production, api, export, cli, tmp_path):
+    """A later Humana report leaves two policies out and changes one: notSeenSince and
+    updatedSince export what the list shows."""
+    lines = (SAMPLES / "humana-2026-11-24.csv").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if "HUM493184650" not in line and "HUM649971745" not in line]
+    kept = [line.replace(",Pending,", ",Active,") for line in kept]
+    later = tmp_path / "humana-later.csv"
+    later.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert cli("ingest", later, "--as-of", "2026-12-08").exit_code == 0
+    changed = api.gql("{ production(first: 1) { edges { node { updatedAt } } } }", as_=ADMIN)[
+        "production"
+    ]["edges"][0]["node"]["updatedAt"]
+    for filter in ({"notSeenSince": "2026-12-08"}, {"updatedSince": changed}):
+        file = export("production", ADMIN, **filter)
+        keys = list(zip(file.column("carrier"), file.column("carrier_policy_id"), strict=True))
+        assert keys == production_keys(api, ADMIN, filter), filter
+        assert keys, filter
+    file = export("production", ADMIN, notSeenSince="2026-12-08")
+    assert set(file.column("last_seen_as_of")) == {"2026-11-24"}
