@@ -1,10 +1,11 @@
 // The export centre: sign in with a pasted bearer token (kept in sessionStorage, or handed over
 // as #token=… in the address, which is then removed from it), then exports, production and
-// carrier reports for that user.
+// carrier reports for that user, and its production by line and carrier freshness.
 
 import { Api } from "./api.js";
 import { $, announce, show } from "./dom.js";
 import { Exports } from "./exports.js";
+import { Insight } from "./insight.js";
 import { Production } from "./production.js";
 import { Reports } from "./reports.js";
 
@@ -12,7 +13,7 @@ const KEY = "downline.token";
 const VIEWER = `{ viewer { email role exportsAllowed agent { name npn } agency { name } } }`;
 const ROLES = { AGENT: "Agent", AGENCY_ADMIN: "Agency admin" };
 
-let session = null; // {api, parts: [Exports, Production, Reports]}
+let session = null; // {api, parts: [Exports, Production, Reports, Insight]}
 
 function tokenFromAddress() {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -29,9 +30,16 @@ function end(message = "") {
   }
   sessionStorage.removeItem(KEY);
   delete document.body.dataset.ready;
-  for (const id of ["types", "exports-body", "summary-body", "chart", "reports-body"]) {
+  const filled = [
+    "types", "exports-body", "summary-body", "chart", "reports-body", "lines-path", "lines-body",
+    "freshness-body", "missing-list", "changed-list",
+  ];
+  for (const id of filled) {
     $(id).replaceChildren(); // nothing of the last user stays in the page
   }
+  $("lines-table").querySelector("tfoot")?.remove();
+  show($("missing"), false);
+  show($("changed"), false);
   show($("centre"), false);
   show($("nav"), false);
   show($("who"), false);
@@ -59,10 +67,14 @@ async function begin(token) {
   sessionStorage.setItem(KEY, api.token);
   const authLost = (why) => end(`Please sign in again: ${why}`);
   const production = new Production(api, { authLost });
+  const insight = new Insight(api, viewer, { authLost });
+  // A finished upload changes the production and the carriers' freshness alike.
+  const refresh = () => Promise.all([production.load(), insight.load()]);
   const parts = [
     new Exports(api, viewer, { authLost }),
     production,
-    new Reports(api, { authLost, onLoaded: () => production.load() }),
+    new Reports(api, { authLost, onLoaded: refresh }),
+    insight,
   ];
   session = { api, parts };
 
@@ -75,7 +87,7 @@ async function begin(token) {
   show($("nav"), true);
   show($("who"), true);
   announce(`Signed in as ${viewer.email}.`);
-  await Promise.all([parts[0].start(), production.load(), parts[2].start()]);
+  await Promise.all([parts[0].start(), production.load(), parts[2].start(), insight.load()]);
   document.body.dataset.ready = "true";
 }
 
