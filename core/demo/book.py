@@ -20,6 +20,7 @@ from downline.core.errors import BadUserInput
 from downline.core.models import (
     Agency,
     Agent,
+    CarrierReport,
     Client,
     ClientFollowUp,
     ClientVerification,
@@ -84,7 +85,7 @@ def generate(
     book = Book(seed, today or datetime.now(UTC).date(), agencies, agents)
     kinds = (
         "agencies agents users clients follow_ups dmis svis eap_payouts leads policies "
-        "program_payouts"
+        "carrier_reports program_payouts"
     )
     counts = dict.fromkeys(kinds.split(), 0)
 
@@ -138,6 +139,10 @@ def generate(
                 session.commit()
                 counts["policies"] += len(rows)
                 report("policies", counts["policies"], policies)
+            reports = production.reports(N.ADMIN_EMAIL)
+            _insert(session, CarrierReport, reports)
+            session.commit()
+            counts["carrier_reports"] = len(reports)
 
         programs = program_payouts(book, clients)
         report("payouts", 0, len(programs))

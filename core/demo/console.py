@@ -17,6 +17,7 @@ LABELS = {
     "eap_payouts": "EAP payouts",
     "leads": "leads",
     "policies": "policies",
+    "carrier_reports": "carrier reports",
     "program_payouts": "program payouts",
 }
 

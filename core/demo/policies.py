@@ -15,8 +15,15 @@ back to 2 ahead (January, open enrollment, four times a month's share; recent mo
 the dates follow the status (docs/domain.md): APPROVED effective in the future; ACTIVE
 effective past, no term; ATTRITED ended on or before its effective date; a disenrollment (and a
 death) ends at the end of a month after its effective date and before today. `updated_at` falls
-in the last 60 days (after the submission), `first_seen_at` on or before it; `last_seen_as_of` is
-its day (no later report listed it).
+in the last 60 days (after the submission), `first_seen_at` on or before it.
+
+Every carrier has sent weekly reports (`reports()`, SUCCEEDED, uploaded by the demo admin the day
+after their as-of date), the newest a few days old, except one national carrier whose newest is
+STALE_DAYS_BACK days old, past the default DOWNLINE_CARRIER_STALE_DAYS, so carrier freshness has a
+stale carrier to show. A policy was last listed by its carrier's newest report, or, for about
+DROPPED_RATE of them, by the one before (the newest left it out: "not in the last report");
+`last_seen_as_of` and `report_id` say which, and `updated_at` is no later than that report's
+upload (a report changed it).
 
 The first policies (`carriers.SHOWCASE`) belong to the demo agent and show every status.
 """
@@ -25,7 +32,7 @@ import random
 import uuid
 import zlib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from downline.core.carriers.parsers import CarrierParser
 from downline.core.demo import carriers as C
@@ -34,6 +41,9 @@ from downline.core.demo.rows import Book, cum, pick
 from downline.core.plugins import installed_parsers
 
 UNMATCHED_RATE = 0.03
+REPORTS_PER_CARRIER = 4  # weekly
+STALE_DAYS_BACK = 40  # the stale carrier's newest as-of, in days before today (default stale: 21)
+DROPPED_RATE = 0.04
 MONTHS_BACK, MONTHS_AHEAD = 23, 2
 # Ids grow with the row number, so inserts append to the primary-key and natural-key indexes
 # instead of splitting pages all over them (30-40% faster at 300,000 rows on PostgreSQL, more as
@@ -78,6 +88,21 @@ class Production:
         self.uuid_start = 1_600_000_000_000 + rng.randrange(10**11)  # Unix ms, 2020 to 2023
         self.number_start = rng.randrange(10**8, 4 * 10**8)
         self._plans: dict[tuple, tuple[str, str | None]] = {}
+        self._schedule(rng)
+
+    def _schedule(self, rng: random.Random) -> None:
+        """Each carrier's report as-of dates, newest first, and the one carrier gone quiet."""
+        today = self.book.today
+        keys = sorted(self.brands)
+        national = [k for k in keys if C.CARRIERS.get(k, C.OTHER_CARRIER)[1] is None]
+        self.stale_carrier = rng.choice(national or keys)
+        self.as_of: dict[str, list[date]] = {}
+        for key in keys:
+            back = STALE_DAYS_BACK if key == self.stale_carrier else rng.randint(2, 9)
+            newest = today - timedelta(days=back)
+            self.as_of[key] = [newest - timedelta(weeks=k) for k in range(REPORTS_PER_CARRIER)]
+        # rows listed by each report, counted as policies are drawn (chunk by chunk)
+        self.listed: dict[tuple[str, date], int] = {}
 
     def _markets(self, parsers: Mapping[str, CarrierParser]) -> None:
         """Per state, the products sold there, each with its sellers (weights: market share)."""
@@ -165,9 +190,59 @@ class Production:
             "submitted_date": submitted,
             "effective_date": effective,
             "term_date": term,
-            **self._seen(rng, submitted),
-            "report_id": None,
+            **self._last_seen(i, carrier, self._seen(rng, submitted)),
         }
+
+    def _last_seen(self, i: int, carrier: str, times: dict) -> dict:
+        """The report that last listed policy `i`: its carrier's newest, or (DROPPED_RATE of
+        them, by a hash of the seed and row, so the row's generator is left alone) the one
+        before. Every report up to that one listed it."""
+        reports = self.as_of[carrier]
+        hashed = zlib.crc32(f"{self.book.seed}:dropped:{i}".encode()) / 2**32
+        seen = reports[1] if hashed < DROPPED_RATE and i >= len(C.SHOWCASE) else reports[0]
+        for as_of in reports:
+            if as_of <= seen:
+                self.listed[carrier, as_of] = self.listed.get((carrier, as_of), 0) + 1
+        uploaded = self._uploaded(seen)
+        updated = min(times["updated_at"], uploaded)
+        return {
+            "first_seen_at": min(times["first_seen_at"], updated),
+            "updated_at": updated,
+            "last_seen_as_of": seen,
+            "report_id": report_id(carrier, seen),
+        }
+
+    def _uploaded(self, as_of: date) -> datetime:
+        """A report goes up the afternoon after its as-of day."""
+        return datetime.combine(as_of + timedelta(days=1), time(15), tzinfo=UTC)
+
+    def reports(self, uploader_email: str) -> list[dict]:
+        """The carrier reports the drawn policies came from (call after the last chunk: their
+        counts are those policies'), as dicts for a Core insert."""
+        rows = []
+        for key, dates in self.as_of.items():
+            for as_of in reversed(dates):
+                listed = self.listed.get((key, as_of), 0)
+                uploaded = self._uploaded(as_of)
+                filename = f"{key}-{as_of.isoformat()}.csv"
+                rows.append({
+                    "id": report_id(key, as_of),
+                    "carrier": key,
+                    "filename": filename,
+                    "storage_key": f"demo/{filename}",  # no file: the demo wrote the rows
+                    "as_of": as_of,
+                    "status": "SUCCEEDED",
+                    "uploader_email": uploader_email,
+                    "uploader_agency_id": self.top_agency,
+                    "rows_read": listed,
+                    "rows_unchanged": listed,
+                    "unmatched_npns": [],
+                    "uploaded_at": uploaded,
+                    "started_at": uploaded,
+                    "finished_at": uploaded + timedelta(seconds=20),
+                    "attempts": 1,
+                })  # fmt: skip
+        return rows
 
     def _uuid7(self, rng: random.Random, i: int) -> str:
         bits = rng.getrandbits(74)  # 12 + 62 random bits around the version and variant
@@ -263,3 +338,8 @@ class Production:
                 plan_id = f"{issuer}{state}{serial % 1000:03d}{serial // 1000 % 10000:04d}-01"
             plan = self._plans[key] = (name, plan_id)
         return plan
+
+
+def report_id(carrier: str, as_of: date) -> str:
+    """The demo report of `carrier` as of a day (at most 36 characters)."""
+    return f"demo-{carrier[:20]}-{as_of:%Y%m%d}"

@@ -13,7 +13,7 @@ from downline.core import db, tokens
 from downline.core.config import get_settings
 from downline.core.demo import BookNotEmpty, carriers, generate
 from downline.core.demo import book as demo_book
-from downline.core.demo.policies import Production
+from downline.core.demo.policies import Production, report_id
 from downline.core.demo.rows import Book
 from downline.core.models import (
     Agency,
@@ -303,7 +303,10 @@ def test_policies_are_realistic_and_consistent_with_their_status(database):
             assert p.term_date is None
         assert midnight - timedelta(days=60) <= p.updated_at <= midnight
         assert p.first_seen_at <= p.updated_at
-        assert p.report_id is None
+        # the carrier's report that listed it last (a demo report), uploaded the day after
+        assert p.report_id == report_id(p.carrier, p.last_seen_as_of)
+        assert p.last_seen_as_of < TODAY
+        assert p.updated_at.date() <= p.last_seen_as_of + timedelta(days=1)
     disenrolled = [p.term_reason for p in rows if p.status == "POLICY_DISENROLLMENT"]
     assert max(set(disenrolled), key=disenrolled.count) == "PLAN_CHANGE"
 
@@ -335,3 +338,42 @@ def test_policies_are_realistic_and_consistent_with_their_status(database):
     demo_npn = next(npn for npn, agent in agents.items() if agent.id == "agt_000001")
     mine = [p.status for p in rows if p.agent_npn == demo_npn]
     assert all(mine.count(status) >= 3 for status in share)
+
+
+LINES = """query($of: ID) { productionSummary(groupBy: [DOWNLINE], downlineOf: $of) {
+  line { agency { id } } submitted } }"""
+FRESHNESS = """{ carrierFreshness {
+  carrier { key } lastReportAsOf policies notSeenInLastReport stale } }"""
+
+
+def test_the_default_demo_gives_lines_and_freshness_something_to_say(api):
+    """A sub-agency tree at least three deep with production down it, one carrier stale and
+    policies the last reports left out, as the demo admin sees them."""
+    summary = generate(db.get_engine(), clients=60, leads=10)  # default hierarchy and policies
+    admin = summary.admin_email
+
+    def depth(agency_id: str | None) -> int:
+        lines = api.gql(LINES, {"of": agency_id}, as_=admin)["productionSummary"]
+        subs = [line["line"]["agency"]["id"] for line in lines if line["line"]["agency"]]
+        return 1 + max((depth(sub) for sub in subs), default=0)
+
+    assert depth(None) >= 4  # the top's lines, a sub-agency's, its sub-agency's, and one more
+
+    entries = api.gql(FRESHNESS, as_=admin)["carrierFreshness"]
+    sold = [e for e in entries if e["policies"]]
+    stale = [e for e in sold if e["stale"]]
+    assert len(stale) == 1, stale
+    assert all(e["lastReportAsOf"] for e in sold)
+    missing = sum(e["notSeenInLastReport"] for e in sold)
+    assert 0 < missing < summary.counts["policies"] // 10
+    assert summary.counts["carrier_reports"] == 4 * len(entries)
+
+    key = next(e for e in sold if e["notSeenInLastReport"])
+    listed = api.gql(
+        """query($f: ProductionFilter) { production(filter: $f) {
+          totalCount edges { node { lastSeenAsOf } } } }""",
+        {"f": {"carriers": [key["carrier"]["key"]], "notSeenSince": key["lastReportAsOf"]}},
+        as_=admin,
+    )["production"]
+    assert listed["totalCount"] == key["notSeenInLastReport"]
+    assert all(e["node"]["lastSeenAsOf"] < key["lastReportAsOf"] for e in listed["edges"])
