@@ -44,6 +44,9 @@ class Carrier:
     key: str
     name: str
     product_types: list[ProductTypeEnum]
+    aliases: list[str] = strawberry.field(
+        description="Other names the carrier goes by on applications."
+    )
 
 
 @strawberry.type(name="RowError")
@@ -109,7 +112,12 @@ class ReportQuery:
     @strawberry.field
     def carriers(self) -> list[Carrier]:
         return [
-            Carrier(key=p.key, name=p.name, product_types=[ProductType(t) for t in p.product_types])
+            Carrier(
+                key=p.key,
+                name=p.name,
+                product_types=[ProductType(t) for t in p.product_types],
+                aliases=list(p.aliases),
+            )
             for p in plugins.installed_parsers().values()
         ]
 
