@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # PostgreSQL: a carrier report's rows per upsert, overlapping the parse (0: one upsert).
     # Rows parsed while a chunk upserts wait in memory, at most this many.
     ingest_chunk_rows: int = Field(default=100_000, ge=0)
+    # Effectuation: an application no policy matches is NOT_IN_CARRIER_REPORTS once its carrier
+    # has a report as of at least this many days after the submission (else AWAITING_CARRIER).
+    reconcile_grace_days: int = Field(default=30, ge=0)
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
 

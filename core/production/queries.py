@@ -7,7 +7,18 @@ existing policy only where its uploader sees it (`outside_book`)."""
 
 from datetime import datetime
 
-from sqlalchemy import Date, FromClause, Select, and_, case, false, func, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    not_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -18,6 +29,8 @@ from downline.core.book.hierarchy import descendants_of
 from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.models import Agent, Policy
+from downline.core.plugins import installed_parsers
+from downline.core.production import matching
 from downline.core.production.filters import ProductionFilter
 
 ORDER = (Key(Policy.updated_at, descending=True, kind=datetime), Key(Policy.id))
@@ -43,7 +56,13 @@ def policies_query(principal: Principal, f: ProductionFilter) -> Select:
 def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
     """`query` (over Policy) joined to the matched agent, limited to what `principal` may see."""
     in_tenant = _with_matched(query, principal).where(Policy.tenant_id == principal.tenant_id)
-    return in_tenant.where(_visible(principal, f), *_filters(f))
+    return in_tenant.where(_visible(principal, f), *_filters(f, principal))
+
+
+def with_visibility(query: Select, principal: Principal) -> tuple[Select, ColumnElement]:
+    """`query`, which (outer-)joins Policy, joined to each policy's matched agent; and the
+    condition that `principal` may see the policy (production's own rule)."""
+    return _with_matched(query, principal), _visible(principal, ProductionFilter())
 
 
 def _with_matched(query: Select, principal: Principal) -> Select:
@@ -82,8 +101,12 @@ def _visible(principal: Principal, f: ProductionFilter):
     return visible
 
 
-def _filters(f: ProductionFilter) -> list:
+def _filters(f: ProductionFilter, principal: Principal) -> list:
     conditions = []
+    if f.without_application is not None:
+        carriers = matching.carrier_of(installed_parsers())
+        matched = matching.has_application(Policy, carriers, principal.tenant_id)
+        conditions.append(~matched if f.without_application else matched)
     if f.carriers is not None:
         conditions.append(Policy.carrier.in_([c.lower() for c in f.carriers]))
     if f.product_types is not None:

@@ -1,0 +1,210 @@
+"""Reconciliation: each submitted application against its tenant's carrier policies, with a
+status and a reason (docs/domain.md, "Effectuation"). One function builds the SELECT behind the
+list, `Client.reconciliation`, the summary and the `effectuation` export, so they answer alike.
+
+The applications are the Clients list's own (its scope, filters and order), submitted only; each
+is matched at read time (core/production/matching.py) and its status decided by one CASE in the
+order of precedence. The matched policy is shown only where the viewer may see it; its status
+stands either way.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, null, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from downline.core.book import clients
+from downline.core.book.lines import with_lines
+from downline.core.book.scope import Principal, agency_ids
+from downline.core.carriers.parsers import CarrierParser
+from downline.core.config import get_settings
+from downline.core.errors import NotFound
+from downline.core.models import Agent, Client, Policy
+from downline.core.plugins import installed_parsers
+from downline.core.production import matching, reasons
+from downline.core.production import queries as production
+from downline.core.production.days import plus_days, utc_day
+from downline.core.production.filters import ReconciliationFilter
+from downline.core.production.vocabulary import ReconciliationStatus as S
+
+ORDER = clients.ORDER  # the Clients list's
+ENDED = ("ATTRITED", "POLICY_DISENROLLMENT", "DECEASED")
+# Not counted in the effectuation rate: nothing to effectuate against, or nothing reported yet.
+UNRATED = (S.NO_CARRIER_FEED, S.AWAITING_CARRIER)
+GUIDANCE = production.GUIDANCE
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The applications' SELECT (joined, scoped, filtered; it selects Client) and the expressions
+    of each one's reconciliation, to select from it."""
+
+    query: Select
+    status: ColumnElement
+    reason: ColumnElement
+    carrier_key: ColumnElement  # the plugin its carrier names, NULL for NO_CARRIER_FEED
+    agent: Any  # the client's agent (an alias of Agent)
+    policy_shown: ColumnElement  # a policy matched and the viewer may see it
+
+    def shown(self, column) -> ColumnElement:
+        """A column of the matched policy, NULL where the viewer may not see it."""
+        return case((self.policy_shown, column), else_=null())
+
+    def guidance(self) -> ColumnElement:
+        reason = Policy.term_reason
+        return self.shown(case(*((reason == k, v) for k, v in GUIDANCE.items()), else_=null()))
+
+
+
+def reconciled(
+    principal: Principal,
+    f: ReconciliationFilter,
+    *,
+    parsers: dict[str, CarrierParser] | None = None,
+    grace_days: int | None = None,
+) -> Reconciled:
+    """The reconciliation of the applications `principal` sees under `f`, matched against the
+    installed carrier plugins (or `parsers`)."""
+    parsers = installed_parsers() if parsers is None else parsers
+    grace = get_settings().reconcile_grace_days if grace_days is None else grace_days
+    tenant = principal.tenant_id
+    agent = aliased(Agent, name="client_agent")
+    carriers = matching.carrier_of(parsers)
+    reported = matching.latest_reports(tenant)
+    chosen = matching.chosen_policy(Client, agent.npn, carriers.c.key, tenant)
+    query = (
+        clients.clients_query(principal, f.client_filter())
+        .join(agent, agent.id == Client.agent_id)
+        .outerjoin(carriers, carriers.c.name == Client.carrier_name_key)
+        .outerjoin(Policy, Policy.id == chosen)
+        .outerjoin(reported, reported.c.carrier == carriers.c.key)
+    )
+    query, visible = production.with_visibility(query, principal)
+    submitted = utc_day(Client.submitted_at)
+    awaited = plus_days(submitted, grace)
+    matched = Policy.id.is_not(None)
+    # Each status but the last with its condition, in the order of precedence.
+    when = {
+        S.NO_CARRIER_FEED: carriers.c.key.is_(None),
+        S.AGENT_OF_RECORD_ELSEWHERE: matched & (Policy.agent_npn != agent.npn),
+        S.EFFECTUATED: Policy.status == "ACTIVE",
+        S.PENDING: Policy.status == "APPROVED",
+        S.ENDED: Policy.status.in_(ENDED),
+        S.UNKNOWN: matched,
+        S.NOT_IN_CARRIER_REPORTS: reported.c.as_of >= awaited,
+    }
+    status = case(
+        *((condition, s.value) for s, condition in when.items()), else_=S.AWAITING_CARRIER.value
+    )
+    shown = matched & func.coalesce(visible, False)
+    facts = reasons.Facts(
+        carrier_written=Client.carrier,
+        carrier_named=carriers.c.named,
+        carrier_title=carriers.c.title,
+        agent_name=agent.name,
+        agent_npn=agent.npn,
+        policy_shown=shown,
+        policy_npn=Policy.agent_npn,
+        policy_status=Policy.status,
+        effective=Policy.effective_date,
+        term=Policy.term_date,
+        term_reason=Policy.term_reason,
+        reported_as_of=reported.c.as_of,
+        submitted=submitted,
+        awaited=awaited,
+    )
+    if f.statuses is not None:
+        query = query.where(status.in_([s.value for s in f.statuses]))
+    reason = reasons.reason(when, facts)
+    return Reconciled(query, status, reason, carriers.c.key, agent, shown)
+
+
+def listed(r: Reconciled, ids: list[str] | None = None) -> Select:
+    """Each application's client columns, status, reason and `policy_id` (the matched policy's,
+    NULL where the viewer may not see it): the rows of the list and of `Client.reconciliation`
+    (those of `ids`)."""
+    query = r.query.add_columns(
+        r.status.label("status"), r.reason.label("reason"), r.shown(Policy.id).label("policy_id")
+    )
+    return query if ids is None else query.where(Client.id.in_(ids))
+
+
+def by_client(session: Session, principal: Principal, ids: list[str]) -> dict[str, Any]:
+    """The reconciliation rows of the clients `ids` that are applications the viewer sees
+    (submitted, not archived), by client id: one statement for a whole page."""
+    query = listed(reconciled(principal, ReconciliationFilter()), ids)
+    return {row.id: row for row in session.connection().execute(query)}
+
+
+DIMENSIONS = ("AGENT", "DOWNLINE", "CARRIER", "STATUS", "MONTH")
+
+
+def summary(
+    session: Session,
+    principal: Principal,
+    group_by: list[str],
+    f: ReconciliationFilter,
+    downline_of: str | None = None,
+) -> list[dict]:
+    """ONE GROUP BY over the reconciled applications: a dict per group with the dimensions asked
+    for (the others None; DOWNLINE as LINE_AGENCY and LINE_AGENT), `count`, `effectuated` and
+    `rated` (the applications the effectuation rate is over)."""
+    r = reconciled(principal, f)
+    dims = list(dict.fromkeys(group_by))
+    lines = with_lines(r.query, principal, downline_of, Client.agent_id, r.agent.agency_id)
+    query = lines.query
+    if downline_of is not None:
+        query = query.where(lines.within, _in_scope(principal, downline_of))
+    month = production.month_start(utc_day(Client.submitted_at))
+    columns = {
+        "AGENT": [Client.agent_id.label("AGENT")],
+        "DOWNLINE": [lines.agency.label("LINE_AGENCY"), lines.agent.label("LINE_AGENT")],
+        "CARRIER": [r.carrier_key.label("CARRIER")],
+        "STATUS": [r.status.label("STATUS")],
+        "MONTH": [month.label("MONTH")],
+    }
+    per_application = query.with_only_columns(
+        *(c for d in DIMENSIONS for c in columns[d]), r.status.label("reconciled")
+    ).subquery("application")
+    grouped = [per_application.c[c.name] for d in dims for c in columns[d]]
+    status = per_application.c.reconciled
+    counts = [
+        func.count().label("count"),
+        func.coalesce(func.sum(case((status == S.EFFECTUATED.value, 1), else_=0)), 0).label(
+            "effectuated"
+        ),
+        func.coalesce(func.sum(case((status.in_(UNRATED), 0), else_=1)), 0).label("rated"),
+    ]
+    ordered = [c.asc().nulls_last() for c in grouped]
+    statement = (
+        per_application.select()
+        .with_only_columns(*grouped, *counts)
+        .group_by(*grouped)
+        .order_by(*ordered)
+    )
+    rows = [_bucket(row) for row in session.execute(statement).mappings()]
+    if not rows and downline_of is not None:
+        _check_scope(session, principal, downline_of)
+    return rows
+
+
+def _bucket(row) -> dict:
+    names = ("AGENT", "LINE_AGENCY", "LINE_AGENT", "CARRIER", "STATUS", "MONTH")
+    bucket = {name: None for name in names} | dict(row)
+    bucket["DOWNLINE"] = "LINE_AGENCY" in row
+    return bucket
+
+
+def _in_scope(principal: Principal, downline_of: str) -> ColumnElement:
+    """`downline_of` is an agency the viewer sees (an agent user: its own agency)."""
+    if not principal.is_admin:
+        return literal(principal.agency_id == downline_of)
+    return literal(downline_of).in_(agency_ids(principal))
+
+
+def _check_scope(session: Session, principal: Principal, downline_of: str) -> None:
+    """An empty summary for `downline_of`: NOT_FOUND when it is out of scope (or unknown)."""
+    if not session.execute(select(_in_scope(principal, downline_of))).scalar():
+        raise NotFound("no such agency in your downline", field="downlineOf")
