@@ -16,6 +16,7 @@ from downline.core import db
 from downline.core.book import roster
 from downline.core.book.scope import Principal
 from downline.core.errors import Unauthenticated
+from downline.core.production import reconciliation
 
 T = TypeVar("T")
 
@@ -40,6 +41,8 @@ class Loaders:
         self.agent = DataLoader(load_fn=partial(self._by_key, roster.agents_by_id))
         self.agent_by_npn = DataLoader(load_fn=partial(self._by_key, roster.agents_by_npn))
         self.sub_agencies = DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
+        self.reconciliation = DataLoader(load_fn=partial(self._by_key, reconciliation.by_client))
+        self.shown_policy = DataLoader(load_fn=partial(self._by_key, reconciliation.shown_policies))
         self._direct_agents: dict[int, DataLoader] = {}
 
     def direct_agents(self, first: int) -> DataLoader:

@@ -58,7 +58,7 @@ def _day(expr) -> ColumnElement:
 
 
 def _on(prefix: str, day) -> ColumnElement:
-    """" on 2026-03-31" (or nothing without a day)."""
+    """ " on 2026-03-31" (or nothing without a day)."""
     return func.coalesce(_text(prefix, _day(day)), "")
 
 
@@ -74,12 +74,16 @@ def reason(when: Mapping[S, ColumnElement], f: Facts) -> ColumnElement:
         ),
         (
             f.carrier_named > 1,
-            _text(quoted, " could name more than one carrier downline reads reports of; write "
-                  "the carrier's full name on the application."),  # fmt: skip
+            _text(
+                quoted,
+                " could name more than one carrier downline reads reports of; write "
+                "the carrier's full name on the application.",
+            ),  # fmt: skip
         ),
         else_=_text(
-            "downline reads no carrier reports for ", quoted, "; install that carrier's plugin, "
-            "or correct the carrier's name on the application.",
+            "downline reads no carrier reports for ",
+            quoted,
+            "; install that carrier's plugin, or correct the carrier's name on the application.",
         ),  # fmt: skip
     )
     elsewhere = case(
@@ -108,8 +112,14 @@ def reason(when: Mapping[S, ColumnElement], f: Facts) -> ColumnElement:
             title, " lists this policy without saying whether it is in effect; ask ", title, "."
         ),
         S.NOT_IN_CARRIER_REPORTS: _text(
-            title, "'s report as of ", _day(f.reported_as_of), " does not list this "
-            "application, submitted ", _day(f.submitted), "; check it with ", title, ".",
+            title,
+            "'s report as of ",
+            _day(f.reported_as_of),
+            " does not list this application, submitted ",
+            _day(f.submitted),
+            "; check it with ",
+            title,
+            ".",
         ),  # fmt: skip
     }
     awaiting = _text(
