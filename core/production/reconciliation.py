@@ -184,7 +184,8 @@ def summary(
         .order_by(*ordered)
     )
     rows = [_bucket(row) for row in session.execute(statement).mappings()]
-    if not rows and downline_of is not None:
+    # Out of scope, `downline_of` selects nothing; only then is it worth a second statement.
+    if downline_of is not None and not any(row["count"] for row in rows):
         _check_scope(session, principal, downline_of)
     return rows
 
