@@ -28,12 +28,11 @@ class Lines:
     within: ColumnElement
 
 
-def with_lines(
-    query: Select, principal: Principal, downline_of: str | None, agent_id, agency_id
-) -> Lines:
-    """`query`, whose rows have an agent (`agent_id`) of an agency (`agency_id`), joined to the
+def with_lines(query: Select, principal: Principal, downline_of: str | None, agent) -> Lines:
+    """`query`, whose rows each have an agent (`agent`, an Agent alias it joins), joined to the
     lines under `downline_of` (default: the viewer's own agency). For an agent user the only
     line is its own agent."""
+    agent_id, agency_id = agent.id, agent.agency_id
     if not principal.is_admin:
         none = literal(None, agent_id.type)
         return Lines(query, none, agent_id, literal(True))
@@ -46,6 +45,6 @@ def with_lines(
         .where(child.parent_id == top)
         .subquery("line")
     )
-    joined = query.outerjoin(line, line.c.agency_id == agency_id)
+    joined = query.outerjoin_from(agent, line, line.c.agency_id == agency_id)
     direct = case((agency_id == top, agent_id), else_=null())
     return Lines(joined, line.c.line_id, direct, agency_id.in_(descendants_of([top])))

@@ -8,7 +8,7 @@ order of precedence. The matched policy is shown only where the viewer may see i
 stands either way.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, null, select
@@ -52,6 +52,18 @@ class Reconciled:
         """A column of the matched policy, NULL where the viewer may not see it."""
         return case((self.policy_shown, column), else_=null())
 
+    def select(self, *cells: ColumnElement) -> Select:
+        """`cells` (expressions over this reconciliation) of every application, in the list's
+        order: an export's query. They are selected through a subquery, so that whoever
+        re-selects this query's columns (the COPY writer formats each cell) finds one FROM,
+        not the joins it would have to untangle again."""
+        order = [key.column.label(f"order_{i}") for i, key in enumerate(ORDER)]
+        named = [cell.label(f"cell_{i}") for i, cell in enumerate(cells)]
+        inner = self.query.with_only_columns(*named, *order).subquery("application")
+        keys = [replace(key, column=inner.c[f"order_{i}"]) for i, key in enumerate(ORDER)]
+        picked = [inner.c[f"cell_{i}"] for i in range(len(cells))]
+        return select(*picked).order_by(*(key.order() for key in keys))
+
     def guidance(self) -> ColumnElement:
         reason = Policy.term_reason
         return self.shown(case(*((reason == k, v) for k, v in GUIDANCE.items()), else_=null()))
@@ -73,12 +85,14 @@ def reconciled(
     carriers = matching.carrier_of(parsers)
     reported = matching.latest_reports(tenant)
     chosen = matching.chosen_policy(Client, agent.npn, carriers.c.key, tenant)
+    # Each join names its left side: an export re-selects only its cells from this query, and
+    # SQLAlchemy then cannot tell which FROM a join without one hangs on.
     query = (
         clients.clients_query(principal, f.client_filter())
-        .join(agent, agent.id == Client.agent_id)
-        .outerjoin(carriers, carriers.c.name == Client.carrier_name_key)
-        .outerjoin(Policy, Policy.id == chosen)
-        .outerjoin(reported, reported.c.carrier == carriers.c.key)
+        .join_from(Client, agent, agent.id == Client.agent_id)
+        .outerjoin_from(Client, carriers, carriers.c.name == Client.carrier_name_key)
+        .outerjoin_from(Client, Policy, Policy.id == chosen)
+        .outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
     )
     query, visible = production.with_visibility(query, principal)
     submitted = utc_day(Client.submitted_at)
@@ -152,7 +166,7 @@ def summary(
     `rated` (the applications the effectuation rate is over)."""
     r = reconciled(principal, f)
     dims = list(dict.fromkeys(group_by))
-    lines = with_lines(r.query, principal, downline_of, Client.agent_id, r.agent.agency_id)
+    lines = with_lines(r.query, principal, downline_of, r.agent)
     query = lines.query
     if downline_of is not None:
         query = query.where(lines.within, _in_scope(principal, downline_of))
