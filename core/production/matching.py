@@ -18,11 +18,14 @@ report or moving an agent changes the answers at once:
   effective date, then the smallest policy id.
 """
 
+import functools
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Select,
     String,
     and_,
     case,
@@ -34,6 +37,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -42,7 +46,7 @@ from downline.core.book.hierarchy import descendants_of
 from downline.core.carriers.parsers import CarrierParser
 from downline.core.models import Agent, CarrierReport, Client, Policy
 from downline.core.production.days import plus_days, utc_day
-from downline.core.production.naming import carrier_names
+from downline.core.production.naming import CarrierName, carrier_names
 
 # Without a plan year, a policy effective within this many days after the submission day.
 DAYS_AFTER_SUBMISSION = 366
@@ -54,7 +58,14 @@ def carrier_of(parsers: Mapping[str, CarrierParser]) -> CTE:
     """(name, key, title, named): each normalised carrier name written on an application that
     names at least one installed plugin; `key` and `title` (the plugin's name) only when it names
     exactly one (`named` = 1). A name naming none has no row."""
-    names = _plugin_names(parsers)
+    return _carrier_of(tuple(carrier_names(parsers)))
+
+
+# Built once per set of installed names: an expression is immutable, so every statement may
+# share it, and building it (a union of some fifty rows) costs more than the rest of a page.
+@functools.lru_cache(maxsize=8)
+def _carrier_of(plugin_names: tuple[CarrierName, ...]) -> CTE:
+    names = _plugin_names(plugin_names)
     written = _written_names()
     starts_with = func.substr(written.c.name, 1, func.length(names.c.prefix)) == names.c.prefix
     named = func.count(distinct(names.c.key))
@@ -71,7 +82,7 @@ def carrier_of(parsers: Mapping[str, CarrierParser]) -> CTE:
     )
 
 
-def _plugin_names(parsers: Mapping[str, CarrierParser]) -> CTE:
+def _plugin_names(plugin_names: tuple[CarrierName, ...]) -> CTE:
     """The installed plugins' normalised names as rows (prefix, key, title)."""
     rows = [
         select(
@@ -79,7 +90,7 @@ def _plugin_names(parsers: Mapping[str, CarrierParser]) -> CTE:
             literal(n.key, String).label("key"),
             literal(n.title, String).label("title"),
         )
-        for n in carrier_names(parsers)
+        for n in plugin_names
     ]
     if not rows:
         none = literal(None, String)
@@ -128,6 +139,33 @@ def person_matches(policy, client, carrier_key: ColumnElement, tenant_id: str) -
         func.upper(policy.state) == client.state,
         in_plan_year(policy.effective_date, client),
     )
+
+
+def with_matched_policy(
+    query: Select, client, agent_npn, carrier_key, tenant_id: str, *, lateral: bool
+) -> tuple[Select, Any]:
+    """`query` (over `client`) outer-joined to the policy matched to each application, and that
+    policy (an alias of Policy, NULL where none matched).
+
+    `lateral` (PostgreSQL): a LATERAL subquery, the choice in its ORDER BY: PostgreSQL then
+    reads each application's few candidates by `ix_policy_person` and nothing else, where a join
+    on a computed id let it hash the whole policy table. Otherwise (SQLite, which has no
+    LATERAL): the chosen id by `chosen_policy`, joined on the primary key."""
+    if not lateral:
+        policy = aliased(Policy, name="matched_policy")
+        chosen = chosen_policy(client, agent_npn, carrier_key, tenant_id)
+        return query.outerjoin_from(client, policy, policy.id == chosen), policy
+    candidate = aliased(Policy, name="candidate")
+    agents_own = case((candidate.agent_npn == agent_npn, 0), else_=1)
+    best = (
+        select(candidate)
+        .where(person_matches(candidate, client, carrier_key, tenant_id))
+        .order_by(agents_own, candidate.effective_date.desc(), candidate.id)
+        .limit(1)
+        .lateral("matched_policy")
+    )
+    policy = aliased(Policy, best)
+    return query.outerjoin_from(client, policy, true()), policy
 
 
 def chosen_policy(client, agent_npn, carrier_key, tenant_id: str) -> ColumnElement:

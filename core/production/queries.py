@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     false,
     func,
     not_,
@@ -59,10 +60,17 @@ def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
     return in_tenant.where(_visible(principal, f), *_filters(f, principal))
 
 
-def with_visibility(query: Select, principal: Principal) -> tuple[Select, ColumnElement]:
-    """`query`, which (outer-)joins Policy, joined to each policy's matched agent; and the
-    condition that `principal` may see the policy (production's own rule)."""
-    return _with_matched(query, principal), _visible(principal, ProductionFilter())
+def sees(principal: Principal, policy) -> ColumnElement:
+    """`principal` may see `policy` (an alias of Policy in the caller's query): production's
+    rule, with the agent holding the NPN looked up per row (one probe of its unique index), not
+    joined, for queries where a policy is one column among many (an application's)."""
+    holder = aliased(Agent, name="policy_holder")
+    holds = holder.npn == policy.agent_npn
+    if not principal.is_admin:
+        return exists().where(holds, holder.id == principal.agent_id)
+    in_tenant = holder.agency_id.in_(descendants_of([principal.tenant_id]))
+    agency = select(holder.agency_id).where(holds, in_tenant).scalar_subquery()
+    return func.coalesce(agency, policy.owner_agency_id).in_(scope.agency_ids(principal))
 
 
 def _with_matched(query: Select, principal: Principal) -> Select:

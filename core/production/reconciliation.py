@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, null, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from downline.core import db
 from downline.core.book import clients
 from downline.core.book.lines import with_lines
 from downline.core.book.scope import Principal, agency_ids
@@ -46,6 +47,7 @@ class Reconciled:
     reason: ColumnElement
     carrier_key: ColumnElement  # the plugin its carrier names, NULL for NO_CARRIER_FEED
     agent: Any  # the client's agent (an alias of Agent)
+    policy: Any  # the matched policy (an alias of Policy; NULL where none matched)
     policy_shown: ColumnElement  # a policy matched and the viewer may see it
 
     def shown(self, column) -> ColumnElement:
@@ -65,7 +67,7 @@ class Reconciled:
         return select(*picked).order_by(*(key.order() for key in keys))
 
     def guidance(self) -> ColumnElement:
-        reason = Policy.term_reason
+        reason = self.policy.term_reason
         return self.shown(case(*((reason == k, v) for k, v in GUIDANCE.items()), else_=null()))
 
 
@@ -84,34 +86,35 @@ def reconciled(
     agent = aliased(Agent, name="client_agent")
     carriers = matching.carrier_of(parsers)
     reported = matching.latest_reports(tenant)
-    chosen = matching.chosen_policy(Client, agent.npn, carriers.c.key, tenant)
     # Each join names its left side: an export re-selects only its cells from this query, and
     # SQLAlchemy then cannot tell which FROM a join without one hangs on.
     query = (
         clients.clients_query(principal, f.client_filter())
         .join_from(Client, agent, agent.id == Client.agent_id)
         .outerjoin_from(Client, carriers, carriers.c.name == Client.carrier_name_key)
-        .outerjoin_from(Client, Policy, Policy.id == chosen)
-        .outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
     )
-    query, visible = production.with_visibility(query, principal)
+    lateral = db.get_engine().dialect.name == "postgresql"
+    query, policy = matching.with_matched_policy(
+        query, Client, agent.npn, carriers.c.key, tenant, lateral=lateral
+    )
+    query = query.outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
     submitted = utc_day(Client.submitted_at)
     awaited = plus_days(submitted, grace)
-    matched = Policy.id.is_not(None)
+    matched = policy.id.is_not(None)
     # Each status but the last with its condition, in the order of precedence.
     when = {
         S.NO_CARRIER_FEED: carriers.c.key.is_(None),
-        S.AGENT_OF_RECORD_ELSEWHERE: matched & (Policy.agent_npn != agent.npn),
-        S.EFFECTUATED: Policy.status == "ACTIVE",
-        S.PENDING: Policy.status == "APPROVED",
-        S.ENDED: Policy.status.in_(ENDED),
+        S.AGENT_OF_RECORD_ELSEWHERE: matched & (policy.agent_npn != agent.npn),
+        S.EFFECTUATED: policy.status == "ACTIVE",
+        S.PENDING: policy.status == "APPROVED",
+        S.ENDED: policy.status.in_(ENDED),
         S.UNKNOWN: matched,
         S.NOT_IN_CARRIER_REPORTS: reported.c.as_of >= awaited,
     }
     status = case(
         *((condition, s.value) for s, condition in when.items()), else_=S.AWAITING_CARRIER.value
     )
-    shown = matched & func.coalesce(visible, False)
+    shown = matched & func.coalesce(production.sees(principal, policy), False)
     facts = reasons.Facts(
         carrier_written=Client.carrier,
         carrier_named=carriers.c.named,
@@ -119,11 +122,11 @@ def reconciled(
         agent_name=agent.name,
         agent_npn=agent.npn,
         policy_shown=shown,
-        policy_npn=Policy.agent_npn,
-        policy_status=Policy.status,
-        effective=Policy.effective_date,
-        term=Policy.term_date,
-        term_reason=Policy.term_reason,
+        policy_npn=policy.agent_npn,
+        policy_status=policy.status,
+        effective=policy.effective_date,
+        term=policy.term_date,
+        term_reason=policy.term_reason,
         reported_as_of=reported.c.as_of,
         submitted=submitted,
         awaited=awaited,
@@ -131,7 +134,7 @@ def reconciled(
     if f.statuses is not None:
         query = query.where(status.in_([s.value for s in f.statuses]))
     reason = reasons.reason(when, facts)
-    return Reconciled(query, status, reason, carriers.c.key, agent, shown)
+    return Reconciled(query, status, reason, carriers.c.key, agent, policy, shown)
 
 
 def listed(r: Reconciled, ids: list[str] | None = None) -> Select:
@@ -139,7 +142,7 @@ def listed(r: Reconciled, ids: list[str] | None = None) -> Select:
     NULL where the viewer may not see it): the rows of the list and of `Client.reconciliation`
     (those of `ids`)."""
     query = r.query.add_columns(
-        r.status.label("status"), r.reason.label("reason"), r.shown(Policy.id).label("policy_id")
+        r.status.label("status"), r.reason.label("reason"), r.shown(r.policy.id).label("policy_id")
     )
     return query if ids is None else query.where(Client.id.in_(ids))
 
@@ -166,14 +169,16 @@ def summary(
     `rated` (the applications the effectuation rate is over)."""
     r = reconciled(principal, f)
     dims = list(dict.fromkeys(group_by))
-    lines = with_lines(r.query, principal, downline_of, r.agent)
-    query = lines.query
-    if downline_of is not None:
-        query = query.where(lines.within, _in_scope(principal, downline_of))
+    query, line = r.query, (null(), null())
+    if "DOWNLINE" in dims or downline_of is not None:
+        lines = with_lines(r.query, principal, downline_of, r.agent)
+        query, line = lines.query, (lines.agency, lines.agent)
+        if downline_of is not None:
+            query = query.where(lines.within, _in_scope(principal, downline_of))
     month = production.month_start(utc_day(Client.submitted_at))
     columns = {
         "AGENT": [Client.agent_id.label("AGENT")],
-        "DOWNLINE": [lines.agency.label("LINE_AGENCY"), lines.agent.label("LINE_AGENT")],
+        "DOWNLINE": [line[0].label("LINE_AGENCY"), line[1].label("LINE_AGENT")],
         "CARRIER": [r.carrier_key.label("CARRIER")],
         "STATUS": [r.status.label("STATUS")],
         "MONTH": [month.label("MONTH")],

@@ -5,7 +5,6 @@ policy's columns are empty where the requester may not see that policy; its stat
 from downline import plugins as kit
 
 C = kit.models.Client
-P = kit.models.Policy
 
 COLUMNS = (
     kit.ExportColumn("client_id", "downline's id of the client (application)."),
@@ -37,6 +36,7 @@ COLUMNS = (
 def query(ctx: kit.ExportContext):
     """The reconciliation list's own SELECT, its cells picked from it, in its order."""
     r = kit.reconciled(ctx.principal, kit.reconciliation_filter(ctx.params))
+    P = r.policy  # the matched policy: shown where the requester may see it
     cells = (
         *(C.id, C.first_name, C.last_name, r.agent.name, r.agent.npn),
         *(C.carrier, r.carrier_key, C.plan_name, C.submitted_at, r.status, r.reason),
