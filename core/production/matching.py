@@ -19,7 +19,7 @@ report or moving an agent changes the answers at once:
 """
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -142,30 +142,40 @@ def person_matches(policy, client, carrier_key: ColumnElement, tenant_id: str) -
 
 
 def with_matched_policy(
-    query: Select, client, agent_npn, carrier_key, tenant_id: str, *, lateral: bool
-) -> tuple[Select, Any]:
-    """`query` (over `client`) outer-joined to the policy matched to each application, and that
-    policy (an alias of Policy, NULL where none matched).
+    query: Select,
+    client,
+    agent_npn,
+    carrier_key,
+    tenant_id: str,
+    shown: Callable[[Any], ColumnElement],
+    *,
+    lateral: bool,
+) -> tuple[Select, Any, ColumnElement]:
+    """`query` (over `client`) outer-joined to the policy matched to each application; that
+    policy (an alias of Policy, NULL where none matched); and `shown(policy)` for it, read once
+    per application (NULL where none matched).
 
     `lateral` (PostgreSQL): a LATERAL subquery, the choice in its ORDER BY: PostgreSQL then
     reads each application's few candidates by `ix_policy_person` and nothing else, where a join
-    on a computed id let it hash the whole policy table. Otherwise (SQLite, which has no
-    LATERAL): the chosen id by `chosen_policy`, joined on the primary key."""
+    on a computed id let it hash the whole policy table; `shown` is one of its columns, so each
+    cell that depends on it does not ask again. Otherwise (SQLite, which has no LATERAL): the
+    chosen id by `chosen_policy`, joined on the primary key."""
     if not lateral:
         policy = aliased(Policy, name="matched_policy")
         chosen = chosen_policy(client, agent_npn, carrier_key, tenant_id)
-        return query.outerjoin_from(client, policy, policy.id == chosen), policy
+        joined = query.outerjoin_from(client, policy, policy.id == chosen)
+        return joined, policy, case((policy.id.is_not(None), shown(policy)))
     candidate = aliased(Policy, name="candidate")
     agents_own = case((candidate.agent_npn == agent_npn, 0), else_=1)
     best = (
-        select(candidate)
+        select(candidate, shown(candidate).label("shown"))
         .where(person_matches(candidate, client, carrier_key, tenant_id))
         .order_by(agents_own, candidate.effective_date.desc(), candidate.id)
         .limit(1)
         .lateral("matched_policy")
     )
     policy = aliased(Policy, best)
-    return query.outerjoin_from(client, policy, true()), policy
+    return query.outerjoin_from(client, policy, true()), policy, best.c.shown
 
 
 def chosen_policy(client, agent_npn, carrier_key, tenant_id: str) -> ColumnElement:

@@ -9,6 +9,7 @@ stands either way.
 """
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, null, select
@@ -94,8 +95,14 @@ def reconciled(
         .outerjoin_from(Client, carriers, carriers.c.name == Client.carrier_name_key)
     )
     lateral = db.get_engine().dialect.name == "postgresql"
-    query, policy = matching.with_matched_policy(
-        query, Client, agent.npn, carriers.c.key, tenant, lateral=lateral
+    query, policy, visible = matching.with_matched_policy(
+        query,
+        Client,
+        agent.npn,
+        carriers.c.key,
+        tenant,
+        partial(production.sees, principal),
+        lateral=lateral,
     )
     query = query.outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
     submitted = utc_day(Client.submitted_at)
@@ -114,7 +121,7 @@ def reconciled(
     status = case(
         *((condition, s.value) for s, condition in when.items()), else_=S.AWAITING_CARRIER.value
     )
-    shown = matched & func.coalesce(production.sees(principal, policy), False)
+    shown = func.coalesce(visible, False)
     facts = reasons.Facts(
         carrier_written=Client.carrier,
         carrier_named=carriers.c.named,
