@@ -20,7 +20,6 @@ from downline.core import db
 from downline.core.book import clients
 from downline.core.book.lines import with_lines
 from downline.core.book.scope import Principal, agency_ids
-from downline.core.carriers.parsers import CarrierParser
 from downline.core.config import get_settings
 from downline.core.errors import NotFound
 from downline.core.models import Agent, Client, Policy
@@ -72,20 +71,12 @@ class Reconciled:
         return self.shown(case(*((reason == k, v) for k, v in GUIDANCE.items()), else_=null()))
 
 
-def reconciled(
-    principal: Principal,
-    f: ReconciliationFilter,
-    *,
-    parsers: dict[str, CarrierParser] | None = None,
-    grace_days: int | None = None,
-) -> Reconciled:
+def reconciled(principal: Principal, f: ReconciliationFilter) -> Reconciled:
     """The reconciliation of the applications `principal` sees under `f`, matched against the
-    installed carrier plugins (or `parsers`)."""
-    parsers = installed_parsers() if parsers is None else parsers
-    grace = get_settings().reconcile_grace_days if grace_days is None else grace_days
+    carrier plugins installed now."""
     tenant = principal.tenant_id
     agent = aliased(Agent, name="client_agent")
-    carriers = matching.carrier_of(parsers)
+    carriers = matching.carrier_of(installed_parsers())
     reported = matching.latest_reports(tenant)
     # Each join names its left side: an export re-selects only its cells from this query, and
     # SQLAlchemy then cannot tell which FROM a join without one hangs on.
@@ -106,7 +97,7 @@ def reconciled(
     )
     query = query.outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
     submitted = utc_day(Client.submitted_at)
-    awaited = plus_days(submitted, grace)
+    awaited = plus_days(submitted, get_settings().reconcile_grace_days)
     matched = policy.id.is_not(None)
     # Each status but the last with its condition, in the order of precedence.
     when = {
