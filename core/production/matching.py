@@ -152,14 +152,14 @@ def with_matched_policy(
     lateral: bool,
 ) -> tuple[Select, Any, ColumnElement]:
     """`query` (over `client`) outer-joined to the policy matched to each application; that
-    policy (an alias of Policy, NULL where none matched); and `shown(policy)` for it, read once
-    per application (NULL where none matched).
+    policy (an alias of Policy, NULL where none matched); and `shown(policy)`, read once per
+    application (NULL where none matched).
 
-    `lateral` (PostgreSQL): a LATERAL subquery, the choice in its ORDER BY: PostgreSQL then
-    reads each application's few candidates by `ix_policy_person` and nothing else, where a join
-    on a computed id let it hash the whole policy table; `shown` is one of its columns, so each
-    cell that depends on it does not ask again. Otherwise (SQLite, which has no LATERAL): the
-    chosen id by `chosen_policy`, joined on the primary key."""
+    `lateral` (PostgreSQL): a LATERAL subquery, the choice in its ORDER BY, `shown` one of its
+    columns: PostgreSQL then reads each application's few candidates by `ix_policy_person` and
+    nothing else, where a join on a computed id let it hash the whole policy table, and each
+    cell that depends on `shown` does not work it out again. Otherwise (SQLite, which has no
+    LATERAL): the chosen id by `chosen_policy`, joined on the primary key."""
     if not lateral:
         policy = aliased(Policy, name="matched_policy")
         chosen = chosen_policy(client, agent_npn, carrier_key, tenant_id)

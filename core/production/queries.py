@@ -5,6 +5,7 @@ agent's production moves with it); a policy whose NPN matches none of them is vi
 admins of the agency that owns the row and above (docs/domain.md). An upload may write over an
 existing policy only where its uploader sees it (`outside_book`)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,7 +15,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     false,
     func,
     not_,
@@ -61,16 +61,23 @@ def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
 
 
 def sees(principal: Principal, policy) -> ColumnElement:
-    """`principal` may see `policy` (an alias of Policy in the caller's query): production's
-    rule, with the agent holding the NPN looked up per row (one probe of its unique index), not
-    joined, for queries where a policy is one column among many (an application's)."""
+    """`principal` may see `policy` (an alias of Policy in the caller's query), by `seen`, the
+    agent holding its NPN looked up per policy (a probe of the NPN's unique index) rather than
+    joined: for queries where a policy is a column among many, seldom asked."""
     holder = aliased(Agent, name="policy_holder")
-    holds = holder.npn == policy.agent_npn
-    if not principal.is_admin:
-        return exists().where(holds, holder.id == principal.agent_id)
-    in_tenant = holder.agency_id.in_(descendants_of([principal.tenant_id]))
-    agency = select(holder.agency_id).where(holds, in_tenant).scalar_subquery()
-    return func.coalesce(agency, policy.owner_agency_id).in_(scope.agency_ids(principal))
+    held = select(holder.id).where(tenants.holds_npn(holder, principal.tenant_id, policy))
+    columns = Holder(
+        held.scalar_subquery(), held.with_only_columns(holder.agency_id).scalar_subquery()
+    )
+    return seen(principal, columns, policy.owner_agency_id)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The agent holding a policy's NPN, as the two columns `seen` reads."""
+
+    id: ColumnElement
+    agency_id: ColumnElement
 
 
 def _with_matched(query: Select, principal: Principal) -> Select:
@@ -95,17 +102,24 @@ def outside_book(principal: Principal, carrier: str, staged: FromClause) -> Sele
 
 
 def _visible(principal: Principal, f: ProductionFilter):
+    return seen(principal, _matched, Policy.owner_agency_id, f)
+
+
+def seen(principal: Principal, holder, owner_agency_id, f: ProductionFilter = ProductionFilter()):
+    """Whether `principal` may see a policy whose NPN `holder` holds (an Agent alias or a
+    `Holder`: its `id` and `agency_id`, NULL when no agent of the tenant does) and
+    `owner_agency_id` owns: the one rule of production's visibility."""
     if not principal.is_admin:
-        return _matched.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
+        return holder.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
     # An admin sees a matched policy by its agent's agency and an unmatched one by the agency
     # that owns the row: one column in one IN, which PostgreSQL hash-joins (an OR of two
     # subqueries it cannot).
-    agency = case((_matched.id.is_(None), Policy.owner_agency_id), else_=_matched.agency_id)
+    agency = case((holder.id.is_(None), owner_agency_id), else_=holder.agency_id)
     visible = agency.in_(scope.agency_ids(principal))
     if f.agency_ids is not None:
         visible = and_(visible, agency.in_(descendants_of(f.agency_ids)))
     if f.agent_ids is not None:
-        visible = and_(visible, _matched.id.in_(f.agent_ids))
+        visible = and_(visible, holder.id.in_(f.agent_ids))
     return visible
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, null, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -92,7 +92,7 @@ def reconciled(principal: Principal, f: ReconciliationFilter) -> Reconciled:
         agent.npn,
         carriers.c.key,
         tenant,
-        partial(production.sees, principal),
+        partial(_shown, principal, agent),
         lateral=lateral,
     )
     query = query.outerjoin_from(Client, reported, reported.c.carrier == carriers.c.key)
@@ -133,6 +133,12 @@ def reconciled(principal: Principal, f: ReconciliationFilter) -> Reconciled:
         query = query.where(status.in_([s.value for s in f.statuses]))
     reason = reasons.reason(when, facts)
     return Reconciled(query, status, reason, carriers.c.key, agent, policy, shown)
+
+
+def _shown(principal: Principal, agent, policy) -> ColumnElement:
+    """The viewer may see `policy`. One under the client's agent's NPN is that agent's, whom the
+    viewer sees with the client: only another NPN needs its holder looked up."""
+    return or_(policy.agent_npn == agent.npn, production.sees(principal, policy))
 
 
 def listed(r: Reconciled, ids: list[str] | None = None) -> Select:
