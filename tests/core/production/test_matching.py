@@ -330,3 +330,13 @@ def test_a_page_costs_the_same_statements_whatever_its_size(api, load_book, cli,
         event.remove(db.get_engine(), "before_cursor_execute", count)
     assert costs[0] == costs[1]
     assert batched <= 5, seen  # the page, its reconciliations, their policies (and the viewer)
+
+
+def test_the_api_lists_each_carriers_aliases(api, load_book):
+    assert not load_book(HIERARCHY).rejections
+    carriers = api.gql("{ carriers { key name aliases } }", as_="eve@t.test")["carriers"]
+    aliases = {c["key"]: c["aliases"] for c in carriers}
+    assert aliases["uhc"] == ["United Healthcare", "AARP Medicare"]
+    assert aliases["bnd"] == ["Brand New Day"]
+    assert aliases["anthem"] == ["Anthem Blue Cross", "Elevance"]
+    assert aliases["humana"] == []
