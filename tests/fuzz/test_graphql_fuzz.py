@@ -135,7 +135,12 @@ def dates() -> st.SearchStrategy[str]:
 
 
 JSON_LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT, dates()
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
+    dates(),
 )
 
 
@@ -172,7 +177,10 @@ def value_node(value) -> graphql.ValueNode:
 def cursors() -> st.SearchStrategy[str]:
     """Cursor-shaped junk: base64 of any JSON (right length, wrong types, huge numbers...)."""
     keys = st.sampled_from(["2026-03-01T10:00:00", "2026-13-01", "c1", ""]) | TEXT
-    parts = st.lists(st.none() | st.integers() | st.floats(allow_nan=False) | keys, max_size=3)
+    parts = st.lists(
+        st.none() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | keys,
+        max_size=3,
+    )
     raw = parts | json_values(NAMES)
     return raw.map(lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).decode())
 

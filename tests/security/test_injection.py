@@ -33,6 +33,9 @@ PAYLOADS = [
     "x" * 60_000,
 ]
 NUL_PAYLOADS = ["\x00", "eve\x00' OR '1'='1"]
+# Arguments that name the one thing a summary is for: one naming nothing in scope answers
+# NOT_FOUND naming the argument (docs/domain.md), not an empty list.
+NAMES_ONE_THING = {"downlineOf"}
 
 TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 SCHEMA = f"""{{ __schema {{
@@ -142,7 +145,8 @@ def verdicts(response, path: tuple[str, ...], count: int) -> dict[int, str]:
         if error is not None:
             extensions = error.get("extensions", {})
             named_input = extensions.get("field") in path or path[-1] in error["message"]
-            if extensions.get("code") != "BAD_USER_INPUT" or not named_input:
+            clean = {"BAD_USER_INPUT"} | ({"NOT_FOUND"} if path[-1] in NAMES_ONE_THING else set())
+            if extensions.get("code") not in clean or not named_input:
                 wrong[i] = f"error {error}"
         elif not empty(data.get(f"p{i}")):
             wrong[i] = f"rows: {json.dumps(data.get(f'p{i}'))[:300]}"
