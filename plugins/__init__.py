@@ -55,6 +55,7 @@ from downline.core.production.filters import ProductionFilter, ReconciliationFil
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
 from downline.core.production.queries import policies_query
 from downline.core.production.reconciliation import Reconciled, reconciled
+from downline.core.production.reconciliation import counted as reconciliations_counted
 from downline.core.production.vocabulary import (
     PolicyRecord,
     PolicyStatus,
@@ -96,6 +97,7 @@ __all__ = [
     "private_dir",
     "production_filter",
     "reconciled",
+    "reconciliations_counted",
     "reconciliation_filter",
     "with_agent",
     "with_policy_agent",

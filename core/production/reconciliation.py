@@ -141,6 +141,15 @@ def _shown(principal: Principal, agent, policy) -> ColumnElement:
     return or_(policy.agent_npn == agent.npn, production.sees(principal, policy))
 
 
+def counted(principal: Principal, f: ReconciliationFilter) -> Select:
+    """A SELECT with as many rows as `reconciled(principal, f).query`, cheap to count: without
+    statuses to filter on, the Clients list's own (matching never adds or drops an application),
+    so no application is matched only to be counted."""
+    if f.statuses is not None:
+        return reconciled(principal, f).query
+    return clients.clients_query(principal, f.client_filter())
+
+
 def listed(r: Reconciled, ids: list[str] | None = None) -> Select:
     """Each application's client columns, status, reason and `policy_id` (the matched policy's,
     NULL where the viewer may not see it): the rows of the list and of `Client.reconciliation`

@@ -47,6 +47,10 @@ def query(ctx: kit.ExportContext):
     return r.select(*cells)
 
 
+def count(ctx: kit.ExportContext):
+    return kit.reconciliations_counted(ctx.principal, kit.reconciliation_filter(ctx.params))
+
+
 EFFECTUATION = kit.ExportType(
     key="effectuation",
     title="Effectuation",
@@ -56,6 +60,7 @@ EFFECTUATION = kit.ExportType(
     parameters=kit.RECONCILIATION_FILTER,
     columns=COLUMNS,
     query=query,
+    count=count,
 )
 
 

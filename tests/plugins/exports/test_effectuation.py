@@ -153,6 +153,7 @@ def test_requested_through_the_api_it_is_built_followed_linked_and_mailed(
             statuses.append(message["payload"]["data"]["exportUpdates"]["status"])
     assert statuses[-1] == "SUCCEEDED"
     done = wait_done(api, "admin@east.test", queued["id"])
+    assert done["rowsTotal"] == done["rowCount"] == 2
     file = Csv(download(api, done["downloadUrl"]).content)
     assert [row["client_id"] for row in file.dicts()] == ["aor-deep", "aor-west"]
     outbox = get_settings().var_dir / "outbox"
@@ -161,7 +162,9 @@ def test_requested_through_the_api_it_is_built_followed_linked_and_mailed(
 
     agent = request(api, "eve@t.test", "effectuation")
     assert agent["scope"] == "AGENT"
-    rows = Csv(download(api, wait_done(api, "eve@t.test", agent["id"])["downloadUrl"]).content)
+    done = wait_done(api, "eve@t.test", agent["id"])
+    assert done["rowsTotal"] == done["rowCount"] == 4  # counted without matching
+    rows = Csv(download(api, done["downloadUrl"]).content)
     assert {row["client_id"] for row in rows.dicts()} == {
         "active",
         "plan-change",
