@@ -15,6 +15,9 @@ and checks the parser against it::
     def test_my_carrier_is_recognised(carrier_sniff):
         carrier_sniff(PARSER, "tests/sample.csv")  # chosen over every installed carrier
 
+    def test_my_carrier_is_named_on_applications(carrier_naming):
+        carrier_naming(PARSER)  # its name and aliases name it, and no installed carrier else
+
 Each expected record is compared on the keys it holds, in file order: any `PolicyRecord` field,
 plus `carrier` (the parser's key) and `client_name` ("First Last"); enums compare by value and
 dates as YYYY-MM-DD. The rejected lines and the NPNs outside `known_npns` must match too. A
@@ -39,10 +42,16 @@ from pathlib import Path
 
 import pytest
 
-from downline.core.carriers.parsers import CarrierNotRecognized, CarrierParser, sniff_carrier
+from downline.core.carriers.parsers import (
+    CarrierNotRecognized,
+    CarrierParser,
+    check_aliases,
+    sniff_carrier,
+)
 from downline.core.exports.params import validate
 from downline.core.exports.types import ExportType, check_export_type
 from downline.core.plugins import installed_parsers
+from downline.core.production.naming import carrier_names, carriers_named
 from downline.core.production.vocabulary import PolicyRecord, RowError
 
 SNIFF_BYTES = 64 * 1024  # what `downline ingest` reads of a file to recognise it
@@ -152,6 +161,31 @@ def check_sniff(parser: CarrierParser, sample_path: str | Path) -> None:
     except CarrierNotRecognized as exc:
         raise AssertionError(f"{parser.key}: {exc}") from None
     assert chosen is parser, f"{path.name} is recognised as {chosen.key}, not {parser.key}"
+
+
+def check_carrier_naming(parser: CarrierParser) -> None:
+    """Assert that the parser's aliases are well formed and that its key, its name and each alias,
+    written as an application's carrier, name this carrier and no other installed one (with
+    `parser` in place of an installed one of its key): otherwise its applications would read as
+    having no carrier feed."""
+    try:
+        check_aliases(parser)
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(str(exc)) from None
+    names = carrier_names({**installed_parsers(), parser.key: parser})
+    problems = []
+    for written in (parser.key, parser.name, *parser.aliases):
+        named = carriers_named(written, names)
+        if named != {parser.key}:
+            others = ", ".join(sorted(named - {parser.key})) or "nothing"
+            problems.append(f"{written!r} names {others}")
+    assert not problems, f"{parser.key}: " + "; ".join(problems)
+
+
+@pytest.fixture
+def carrier_naming() -> Callable[[CarrierParser], None]:
+    """`check_carrier_naming(parser)`."""
+    return check_carrier_naming
 
 
 @pytest.fixture

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     carrier_stale_days: int = Field(default=21, ge=0)
     """carrierFreshness calls a carrier stale when no report the viewer sees is as of this many
     days before today (UTC) or later: carriers report a few weeks late, not longer."""
+    # Effectuation: an application no policy matches is NOT_IN_CARRIER_REPORTS once its carrier
+    # has a report as of at least this many days after the submission (else AWAITING_CARRIER).
+    reconcile_grace_days: int = Field(default=30, ge=0)
     workers_in_process: bool | None = None  # default: when no broker is configured
     load_plugins: bool = True  # third-party plugins from the `downline` entry points
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -72,6 +72,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
             "payouts_program_report",
             "intake",
             "production",
+            "effectuation",
         )
     ),
     "downline.plugins.notifications.email",

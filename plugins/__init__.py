@@ -7,7 +7,8 @@ provide(PARSER)` or `downline_export_types = provide(MY_TYPE)`. Hooks come from
 `downline.core.plugins`; the carrier parsing kit (row sources, header matching, dates, status
 tables, names, records) from `downline.core.carriers.kit`; the export kit (cells and the type
 builder, the client columns, scoped rows, the list filters as parameters and the list queries
-themselves, the tables in `models`) from `downline.core.exports`; `get_settings` for a plugin that
+themselves, the tables in `models`) from `downline.core.exports`; each application's
+reconciliation (`reconciled`) from `downline.core.production`; `get_settings` for a plugin that
 needs downline's settings and `private_dir` for one that writes files (the email plugin). The
 built-in plugins use nothing else.
 """
@@ -30,10 +31,12 @@ from downline.core.exports.kit import (
     CLIENT_FILTER,
     LEAD_FILTER,
     PRODUCTION_FILTER,
+    RECONCILIATION_FILTER,
     client_filter,
     lead_filter,
     ordered,
     production_filter,
+    reconciliation_filter,
     with_agent,
     with_policy_agent,
     writing_agency,
@@ -48,14 +51,17 @@ from downline.core.exports.types import (
 )
 from downline.core.plugins import BrokenPlugin, PluginConflict, hookimpl, hookspec, provide
 from downline.core.private import private_dir
-from downline.core.production.filters import ProductionFilter
+from downline.core.production.filters import ProductionFilter, ReconciliationFilter
 from downline.core.production.queries import ORDER as PRODUCTION_ORDER
 from downline.core.production.queries import guidance_of as term_reason_guidance
 from downline.core.production.queries import policies_query
+from downline.core.production.reconciliation import Reconciled, reconciled
+from downline.core.production.reconciliation import counted as reconciliations_counted
 from downline.core.production.vocabulary import (
     PolicyRecord,
     PolicyStatus,
     ProductType,
+    ReconciliationStatus,
     RowError,
     TermReason,
 )
@@ -77,6 +83,10 @@ __all__ = [
     "PRODUCTION_FILTER",
     "PRODUCTION_ORDER",
     "ProductionFilter",
+    "RECONCILIATION_FILTER",
+    "Reconciled",
+    "ReconciliationFilter",
+    "ReconciliationStatus",
     "client_filter",
     "clients_query",
     "get_settings",
@@ -88,6 +98,9 @@ __all__ = [
     "private_dir",
     "production_filter",
     "term_reason_guidance",
+    "reconciled",
+    "reconciliations_counted",
+    "reconciliation_filter",
     "with_agent",
     "with_policy_agent",
     "with_policy_agent",

@@ -36,12 +36,21 @@ from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, Hierarch
 from downline.schema.nodes import NodeQuery
 from downline.schema.parsing import ParseAndValidate, ParseAndValidateSync
 from downline.schema.production import Policy, ProductionQuery
+from downline.schema.reconciliation import ReconciliationQuery
 from downline.schema.reports import CarrierReport, ReportMutation, ReportQuery, ReportSubscription
 
 # The order of the classes is the order of the fields in the SDL (schema.graphql).
 QueryRoot = merge_types(
     "Query",
-    (NodeQuery, HierarchyQuery, BookQuery, ProductionQuery, ReportQuery, ExportQuery),
+    (
+        NodeQuery,
+        HierarchyQuery,
+        BookQuery,
+        ProductionQuery,
+        ReconciliationQuery,
+        ReportQuery,
+        ExportQuery,
+    ),
 )
 MutationRoot = merge_types("Mutation", (HierarchyMutation, ExportMutation, ReportMutation))
 SubscriptionRoot = merge_types("Subscription", (ExportSubscription, ReportSubscription))

@@ -2,6 +2,7 @@
 `clients` and `leads` lists of the Query root."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,9 @@ from downline.core.book.filters import ClientFilter, LeadFilter
 from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agent, agents_read_with, load_agent
 from downline.schema.relay import Connection, Node, list_connection
+
+if TYPE_CHECKING:
+    from downline.schema.reconciliation import Reconciliation
 
 Exchange = strawberry.enum(filters.Exchange, name="Exchange")
 
@@ -76,6 +80,17 @@ class Client(Node):
         if self.read_agent is not None:
             return self.read_agent
         return load_agent(info, self.agent_id)
+
+    @strawberry.field(description="Null when unsubmitted or archived.")
+    async def reconciliation(
+        self, info: Info
+    ) -> Annotated["Reconciliation", strawberry.lazy("downline.schema.reconciliation")] | None:
+        if self.submitted_at is None or self.archived:
+            return None
+        # Imported here: schema/reconciliation.py builds on this module's Client.
+        from downline.schema.reconciliation import client_reconciliation
+
+        return await client_reconciliation(info, self)
 
 
 @strawberry.type

@@ -17,6 +17,7 @@ from downline.core.book import roster
 from downline.core.book.scope import Principal
 from downline.core.errors import Unauthenticated
 from downline.core.exports import access as export_access
+from downline.core.production import reconciliation
 
 T = TypeVar("T")
 
@@ -41,6 +42,8 @@ class Loaders:
         self.agent = DataLoader(load_fn=partial(self._by_key, roster.agents_by_id))
         self.agent_by_npn = DataLoader(load_fn=partial(self._by_key, roster.agents_by_npn))
         self.sub_agencies = DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
+        self.reconciliation = DataLoader(load_fn=partial(self._by_key, reconciliation.by_client))
+        self.shown_policy = DataLoader(load_fn=partial(self._by_key, reconciliation.shown_policies))
         self._direct_agents: dict[int, DataLoader] = {}
         # By requester email. Uncached, so that every look at an export (a subscription's next
         # state) asks the switch anew; the exports of one page still ask once, together.

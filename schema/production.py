@@ -13,6 +13,7 @@ from downline.core.production.vocabulary import PolicyStatus, ProductType, TermR
 from downline.schema.context import run
 from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agency, Agent
+from downline.schema.lines import DownlineLine
 from downline.schema.relay import Connection, Node, list_connection
 
 PolicyStatusEnum = strawberry.enum(PolicyStatus, name="PolicyStatus")
@@ -95,23 +96,6 @@ class Policy(Node):
 
 
 ProductionFilterInput = filter_input(ProductionFilter)
-
-
-@strawberry.type(
-    description="One line under the agency a roll-up is for: a direct sub-agency (its whole "
-    "downline) or a direct agent; both null for policies whose NPN matches no agent."
-)
-class DownlineLine:
-    agency_id: strawberry.Private[str | None]
-    agent_id: strawberry.Private[str | None]
-
-    @strawberry.field
-    async def agency(self, info: Info) -> Agency | None:
-        return await _agency(info, self.agency_id)
-
-    @strawberry.field
-    async def agent(self, info: Info) -> Agent | None:
-        return await _agent(info, self.agent_id)
 
 
 async def _agency(info: Info, agency_id: str | None) -> Agency | None:

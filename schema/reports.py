@@ -47,6 +47,9 @@ class Carrier:
     key: str
     name: str
     product_types: list[ProductTypeEnum]
+    aliases: list[str] = strawberry.field(
+        description="Other names the carrier goes by on applications."
+    )
 
     @classmethod
     def from_parser(cls, parser: CarrierParser) -> "Carrier":
@@ -54,6 +57,7 @@ class Carrier:
             key=parser.key,
             name=parser.name,
             product_types=[ProductType(t) for t in parser.product_types],
+            aliases=list(parser.aliases),
         )
 
 

@@ -29,10 +29,11 @@ def top_of(agency_id) -> ScalarSelect:
     )
 
 
-def holds_npn(agent, tenant_id):
-    """The join condition of a policy's agent: `agent` (an alias of Agent) holds the policy's NPN
-    and belongs to `tenant_id`, so an NPN never matches an agent of another tenant."""
-    return and_(agent.npn == Policy.agent_npn, agent.agency_id.in_(descendants_of([tenant_id])))
+def holds_npn(agent, tenant_id, policy=Policy):
+    """The join condition of a policy's agent: `agent` (an alias of Agent) holds the NPN of
+    `policy` (Policy, or an alias of it) and belongs to `tenant_id`, so an NPN never matches an
+    agent of another tenant."""
+    return and_(agent.npn == policy.agent_npn, agent.agency_id.in_(descendants_of([tenant_id])))
 
 
 def place_held_policies(session: Session) -> None:

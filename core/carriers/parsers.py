@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
+from downline.core.production.naming import normalised
 from downline.core.production.vocabulary import PolicyRecord, ProductType, RowError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ class CarrierParser:
     `RowError` per record, in file order, and raises `FileRejected` when the whole file cannot be
     this carrier's format. That can happen at any point of the iteration (a missing column at the
     start, a trailer count that does not match at the end): the caller treats the file as rejected.
+
+    `aliases` are other names the carrier goes by on applications ("AARP Medicare" for
+    UnitedHealthcare): a client's carrier names this plugin when, case and everything but letters
+    and digits left out, it starts with the key, the name or an alias (docs/domain.md).
     """
 
     key: str
@@ -34,6 +39,7 @@ class CarrierParser:
     product_types: tuple[ProductType, ...]
     sniff: Callable[[bytes, str], float]
     parse: Callable[[BinaryIO, date], Iterator[PolicyRecord | RowError]]
+    aliases: tuple[str, ...] = ()
 
 
 class FileRejected(Exception):
@@ -62,7 +68,19 @@ def check_parsers(answer: object) -> list[CarrierParser]:
             raise TypeError(f"parser {parser.key!r}: sniff and parse must be callable")
         if not all(isinstance(p, ProductType) for p in parser.product_types):
             raise TypeError(f"parser {parser.key!r}: product_types must be ProductType values")
+        check_aliases(parser)
     return list(answer)
+
+
+def check_aliases(parser: CarrierParser) -> None:
+    """Aliases are a tuple of names, each with a letter or a digit (a name of nothing but
+    punctuation would name every carrier)."""
+    aliases = parser.aliases
+    if not isinstance(aliases, tuple) or not all(isinstance(a, str) for a in aliases):
+        raise TypeError(f"parser {parser.key!r}: aliases must be a tuple of strings")
+    for alias in aliases:
+        if normalised(alias) is None:
+            raise ValueError(f"parser {parser.key!r}: alias {alias!r} has no letter or digit")
 
 
 def sniff_carrier(

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from downline.core.book.scope import Principal
 from downline.core.models import Policy
 from downline.core.production import queries as production
+from downline.core.production.naming import last_name_key
 from downline.core.production.vocabulary import PolicyRecord
 
 # A change to one of these moves `updated_at` (docs/domain.md); the rest is overwritten quietly.
@@ -53,6 +54,7 @@ QUIET = (
     "source_status",
     "submitted_date",
     "owner_agency_id",
+    "last_name_key",
 )
 FIELDS = (*TRACKED, *QUIET)
 _policy = Policy.__table__
@@ -211,6 +213,7 @@ class Staging:
             r.source_status,
             r.submitted_date,
             self.owner,
+            last_name_key(r.last_name),
         )
 
     def apply(self) -> Counts:

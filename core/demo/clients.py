@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from downline.core.demo import names as N
 from downline.core.demo.rows import DAY, SHOWCASE, Book, cum, pick
+from downline.core.production.naming import last_name_key, normalised
 
 METAL_CUM = cum(N.METALS)
 STATUS_CUM = cum(N.APPLICATION_STATUSES)
@@ -144,6 +145,8 @@ def _client(book: Book, rng: random.Random, i: int, agent: int, show: str | None
             "application_id": _application_id(book, i, exchange),
             "plan_year": plan_year,
             "carrier": carrier,
+            "carrier_name_key": normalised(carrier),
+            "last_name_key": last_name_key(person["last_name"]),
             "plan_name": plan_name,
             "plan_hios_id": hios,
             "metal_level": metal,

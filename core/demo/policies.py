@@ -39,6 +39,7 @@ from downline.core.demo import carriers as C
 from downline.core.demo import names as N
 from downline.core.demo.rows import Book, cum, pick
 from downline.core.plugins import installed_parsers
+from downline.core.production.naming import last_name_key
 
 UNMATCHED_RATE = 0.03
 REPORTS_PER_CARRIER = 4  # weekly
@@ -179,7 +180,8 @@ class Production:
             "plan_id": plan_id,
             "plan_name": plan_name,
             "product_type": product,
-            "client_name": f"{rng.choice(N.FIRST_NAMES)} {rng.choice(N.LAST_NAMES)}",
+            "client_name": f"{rng.choice(N.FIRST_NAMES)} {(last := rng.choice(N.LAST_NAMES))}",
+            "last_name_key": last_name_key(last),
             "member_id": member_id,
             "date_of_birth": self._birth(rng, product, effective or book.today),
             "county": county,

@@ -18,7 +18,7 @@ from downline.core.book.scope import Principal
 from downline.core.exports import paramtypes
 from downline.core.exports.types import ExportColumn, ExportParameter
 from downline.core.models import Agency, Agent, Policy
-from downline.core.production.filters import ProductionFilter
+from downline.core.production.filters import ProductionFilter, ReconciliationFilter
 
 F = TypeVar("F")
 
@@ -48,6 +48,7 @@ def from_params(declaration: type[F], params: Mapping[str, Any]) -> F:
 CLIENT_FILTER = parameters(ClientFilter)
 LEAD_FILTER = parameters(LeadFilter)
 PRODUCTION_FILTER = parameters(ProductionFilter)
+RECONCILIATION_FILTER = parameters(ReconciliationFilter)
 
 
 def client_filter(params: Mapping[str, Any]) -> ClientFilter:
@@ -60,6 +61,10 @@ def lead_filter(params: Mapping[str, Any]) -> LeadFilter:
 
 def production_filter(params: Mapping[str, Any]) -> ProductionFilter:
     return from_params(ProductionFilter, params)
+
+
+def reconciliation_filter(params: Mapping[str, Any]) -> ReconciliationFilter:
+    return from_params(ReconciliationFilter, params)
 
 
 # The writing agent (and its agency) joined under aliases, so the scope's own subqueries over

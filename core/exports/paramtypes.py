@@ -16,7 +16,7 @@ from typing import Any
 
 from downline.core.book.filters import ID, ClientFilter, LeadFilter, fields
 from downline.core.book.listing import MAX_SEARCH
-from downline.core.production.filters import ProductionFilter
+from downline.core.production.filters import ProductionFilter, ReconciliationFilter
 
 # A text parameter is a search or a name: as long as a list's search may be
 # (core/book/listing.py), so an export is refused when it is requested, not failed when it runs.
@@ -178,7 +178,7 @@ def of(python_type: Any) -> ParamType:
 # The enums a parameter may take: those the list filters' fields take.
 _ENUMS = {
     _item(f.type)
-    for declaration in (ClientFilter, LeadFilter, ProductionFilter)
+    for declaration in (ClientFilter, LeadFilter, ProductionFilter, ReconciliationFilter)
     for f in fields(declaration)
     if _is_enum(_item(f.type))
 }

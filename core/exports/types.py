@@ -65,6 +65,9 @@ class ExportType:
     parameters: tuple[ExportParameter, ...]
     columns: tuple[ExportColumn, ...]
     query: Callable[[ExportContext], Select]
+    # A SELECT with exactly as many rows as `query`, cheaper to count, for `rowsTotal` (counted
+    # while the file is written); None: `query` itself is counted.
+    count: Callable[[ExportContext], Select] | None = None
 
     def parameter(self, name: str) -> ExportParameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -92,6 +95,8 @@ def check_export_type(export_type: object) -> ExportType:
             raise ValueError(f"export {key!r}, parameter {parameter.name!r}: bad type")
     if not callable(export_type.query):
         raise TypeError(f"export {key!r}: query must be callable")
+    if export_type.count is not None and not callable(export_type.count):
+        raise TypeError(f"export {key!r}: count must be callable")
     return export_type
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from downline.core.models import Role
+from downline.core.production.naming import last_name_key, normalised
 
 NPN_DIGITS = re.compile(r"[0-9]{1,10}")
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -250,6 +251,8 @@ class ClientRecord(Record):
         return {
             **self.model_dump(exclude=nested),
             "phone_digits": digits(self.phone),
+            "last_name_key": last_name_key(self.last_name),
+            "carrier_name_key": normalised(self.carrier),
             "ssn_last4": self.ssn,
             "aor_at_risk": self.aor_at_risk is not None,
             "aor_reason": aor.reason,

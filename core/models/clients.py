@@ -9,7 +9,7 @@ follow-ups, DMIs and SVIs are child tables because exports list one row per item
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric
+from sqlalchemy import Column, Index, Numeric
 from sqlmodel import Field, SQLModel
 
 from downline.core.models.base import utcnow
@@ -20,11 +20,20 @@ MONEY = Numeric(12, 2)
 class Client(SQLModel, table=True):
     # The keyset-order indexes (submitted_at DESC NULLS LAST, id) are made by the migration, which
     # spells them per dialect.
+    __table_args__ = (
+        # Effectuation: a policy finds the applications of its person (withoutApplication).
+        Index("ix_client_person", "last_name_key", "date_of_birth"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     agent_id: str = Field(foreign_key="agent.id")
     first_name: str
     last_name: str
+    # What effectuation matches on (core/production/naming.py), stored at write time: the last
+    # name's key, and the carrier as written, normalised (matched to carrier plugins at read
+    # time, so installing one changes the answers at once).
+    last_name_key: str | None = None
+    carrier_name_key: str | None = Field(default=None, index=True)
     email: str | None = None
     phone: str | None = None
     phone_digits: str | None = None  # phone reduced to digits, for search

@@ -30,6 +30,8 @@ class Policy(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "carrier", "carrier_policy_id", name="uq_policy_natural_key"),
         Index("ix_policy_npn_effective", "agent_npn", "effective_date"),
+        # Effectuation finds an application's policies by person, within its tenant.
+        Index("ix_policy_person", "tenant_id", "last_name_key", "date_of_birth"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -44,6 +46,9 @@ class Policy(SQLModel, table=True):
     plan_name: str | None = None
     product_type: str = Field(index=True)
     client_name: str
+    # The member's last name as effectuation matches it (core/production/naming.py), stored at
+    # write time so that an application finds its policies by one indexed join.
+    last_name_key: str | None = None
     member_id: str | None = None
     date_of_birth: date | None = None  # stored, never shown unmasked
     county: str | None = None

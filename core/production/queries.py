@@ -5,9 +5,21 @@ agent's production moves with it); a policy whose NPN matches none of them is vi
 admins of the agency that owns the row and above (docs/domain.md). An upload may write over an
 existing policy only where its uploader sees it (`outside_book`)."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Date, FromClause, Select, and_, case, false, func, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    not_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -19,6 +31,8 @@ from downline.core.book.paging import Key
 from downline.core.book.scope import Principal
 from downline.core.errors import BadUserInput
 from downline.core.models import Agent, Policy
+from downline.core.plugins import installed_parsers
+from downline.core.production import matching
 from downline.core.production.filters import ProductionFilter
 from downline.core.production.lines import Lines, root_of
 
@@ -51,7 +65,27 @@ def policies_query(principal: Principal, f: ProductionFilter) -> Select:
 def scoped(query: Select, principal: Principal, f: ProductionFilter) -> Select:
     """`query` (over Policy) joined to the matched agent, limited to what `principal` may see."""
     in_tenant = _with_matched(query, principal).where(Policy.tenant_id == principal.tenant_id)
-    return in_tenant.where(_visible(principal, f), *_filters(f))
+    return in_tenant.where(_visible(principal, f), *_filters(f, principal))
+
+
+def sees(principal: Principal, policy) -> ColumnElement:
+    """`principal` may see `policy` (an alias of Policy in the caller's query), by `seen`, the
+    agent holding its NPN looked up per policy (a probe of the NPN's unique index) rather than
+    joined: for queries where a policy is a column among many, seldom asked."""
+    holder = aliased(Agent, name="policy_holder")
+    held = select(holder.id).where(tenants.holds_npn(holder, principal.tenant_id, policy))
+    columns = Holder(
+        held.scalar_subquery(), held.with_only_columns(holder.agency_id).scalar_subquery()
+    )
+    return seen(principal, columns, policy.owner_agency_id)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The agent holding a policy's NPN, as the two columns `seen` reads."""
+
+    id: ColumnElement
+    agency_id: ColumnElement
 
 
 def _with_matched(query: Select, principal: Principal) -> Select:
@@ -80,21 +114,33 @@ _agency = case((_matched.id.is_(None), Policy.owner_agency_id), else_=_matched.a
 
 
 def _visible(principal: Principal, f: ProductionFilter):
+    return seen(principal, _matched, Policy.owner_agency_id, f)
+
+
+def seen(principal: Principal, holder, owner_agency_id, f: ProductionFilter = ProductionFilter()):
+    """Whether `principal` may see a policy whose NPN `holder` holds (an Agent alias or a
+    `Holder`: its `id` and `agency_id`, NULL when no agent of the tenant does) and
+    `owner_agency_id` owns: the one rule of production's visibility."""
     if not principal.is_admin:
-        return _matched.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
+        return holder.id.in_(scope.filter_agent_ids(principal, f.agent_ids, f.agency_ids))
     # An admin sees a matched policy by its agent's agency and an unmatched one by the agency
     # that owns the row: one column in one IN, which PostgreSQL hash-joins (an OR of two
     # subqueries it cannot).
-    visible = _agency.in_(scope.agency_ids(principal))
+    agency = case((holder.id.is_(None), owner_agency_id), else_=holder.agency_id)
+    visible = agency.in_(scope.agency_ids(principal))
     if f.agency_ids is not None:
-        visible = and_(visible, _agency.in_(descendants_of(f.agency_ids)))
+        visible = and_(visible, agency.in_(descendants_of(f.agency_ids)))
     if f.agent_ids is not None:
-        visible = and_(visible, _matched.id.in_(f.agent_ids))
+        visible = and_(visible, holder.id.in_(f.agent_ids))
     return visible
 
 
-def _filters(f: ProductionFilter) -> list:
+def _filters(f: ProductionFilter, principal: Principal) -> list:
     conditions = []
+    if f.without_application is not None:
+        carriers = matching.carrier_of(installed_parsers())
+        matched = matching.has_application(Policy, carriers, principal.tenant_id)
+        conditions.append(~matched if f.without_application else matched)
     if f.carriers is not None:
         conditions.append(Policy.carrier.in_([c.strip().lower() for c in f.carriers]))
     if f.product_types is not None:

@@ -38,6 +38,19 @@ class ProductType(enum.StrEnum):
     OTHER = "OTHER"
 
 
+class ReconciliationStatus(enum.StrEnum):
+    """An application against carrier policies, in this order of precedence (docs/domain.md)."""
+
+    NO_CARRIER_FEED = "NO_CARRIER_FEED"  # its carrier names no installed plugin, or several
+    AGENT_OF_RECORD_ELSEWHERE = "AGENT_OF_RECORD_ELSEWHERE"  # matched under another NPN
+    EFFECTUATED = "EFFECTUATED"  # matched, ACTIVE
+    PENDING = "PENDING"  # matched, APPROVED
+    ENDED = "ENDED"  # matched, ATTRITED, POLICY_DISENROLLMENT or DECEASED
+    UNKNOWN = "UNKNOWN"  # matched, UNKNOWN
+    NOT_IN_CARRIER_REPORTS = "NOT_IN_CARRIER_REPORTS"  # none matched, the carrier reported since
+    AWAITING_CARRIER = "AWAITING_CARRIER"  # none matched, no report late enough yet
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyRecord:
     """One normalized row of a carrier report (docs/domain.md)."""

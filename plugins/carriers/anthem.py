@@ -43,6 +43,7 @@ PARSER = carrier_parser(
         "Dual Special Needs": "DSNP",
         "Medicare Supplement": "MEDSUPP",
     },
+    aliases=("Anthem Blue Cross", "Elevance"),
 )
 
 

@@ -47,6 +47,7 @@ PARSER = carrier_parser(
     products={"MAPD": "MAPD", "MA": "MA", "DSNP": "DSNP", "CSNP": "CSNP"},
     columns={label: name for label, _, _, name in LAYOUT},
     cleaners={"plan_id": hyphenate_plan_id},
+    aliases=("Brand New Day",),
 )
 
 

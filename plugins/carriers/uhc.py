@@ -45,6 +45,7 @@ PARSER = carrier_parser(
         "CSNP": "CSNP",
         "MEDSUPP": "MEDSUPP",
     },
+    aliases=("United Healthcare", "AARP Medicare"),
 )
 
 

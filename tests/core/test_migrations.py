@@ -270,3 +270,42 @@ def test_0007_dates_each_policy_by_the_report_that_wrote_it_else_by_its_last_cha
     }
     indexes = {i["name"] for i in sa.inspect(unmigrated).get_indexes("policy")}
     assert "ix_policy_order" in indexes
+
+
+# ---- 0008: the keys effectuation matches on -------------------------------------------------
+
+
+def test_0008_fills_the_match_keys_of_existing_clients_and_policies(unmigrated):
+    to_revision(unmigrated, "0004")
+    with unmigrated.begin() as conn:
+        book_at_0004(conn)
+    to_revision(unmigrated, "0006")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with unmigrated.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO client (id, agent_id, first_name, last_name, state, exchange,"
+                " carrier, application_status, archived, aor_at_risk,"
+                " ia_three_way_call_completed, invalid_action, created_at)"
+                " VALUES (:id, 'ann', 'Ana', :last, 'FL', 'on_ex', :carrier, 'submitted',"
+                " false, false, false, false, :now)"
+            ),
+            [
+                {"id": "c1", "last": "O'Brien-Núñez", "carrier": "Aetna CVS Health", "now": now},
+                {"id": "c2", "last": "Lee", "carrier": None, "now": now},
+            ],
+        )
+        conn.execute(sa.text("UPDATE policy SET client_name = 'Maria De La Cruz'"))
+
+    to_revision(unmigrated, "head")
+
+    with unmigrated.connect() as conn:
+        clients = conn.execute(sa.text("SELECT id, last_name_key, carrier_name_key FROM client"))
+        policies = conn.execute(sa.text("SELECT DISTINCT last_name_key FROM policy"))
+        assert sorted(tuple(row) for row in clients) == [
+            ("c1", "obriennunez", "aetnacvshealth"),
+            ("c2", "lee", None),
+        ]
+        assert policies.scalars().all() == ["delacruz"]
+    indexes = {i["name"] for i in sa.inspect(unmigrated).get_indexes("policy")}
+    assert "ix_policy_person" in indexes

@@ -33,9 +33,9 @@ PAYLOADS = [
     "x" * 60_000,
 ]
 NUL_PAYLOADS = ["\x00", "eve\x00' OR '1'='1"]
-# The inputs naming the one thing an answer is about, which answer an unknown or out-of-scope
-# id NOT_FOUND (naming the input) rather than an empty answer.
-NOT_FOUND_INPUTS = {("productionSummary", ("downlineOf",))}
+# Arguments that name the one thing a summary is for: one naming nothing in scope answers
+# NOT_FOUND naming the argument (docs/domain.md), not an empty list.
+NAMES_ONE_THING = {"downlineOf"}
 
 TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 SCHEMA = f"""{{ __schema {{
@@ -146,9 +146,7 @@ def verdicts(response, field: str, path: tuple[str, ...], count: int) -> dict[in
         if error is not None:
             extensions = error.get("extensions", {})
             named_input = extensions.get("field") in path or path[-1] in error["message"]
-            clean = {"BAD_USER_INPUT"} | (
-                {"NOT_FOUND"} if (field, path) in NOT_FOUND_INPUTS else set()
-            )
+            clean = {"BAD_USER_INPUT"} | ({"NOT_FOUND"} if path[-1] in NAMES_ONE_THING else set())
             if extensions.get("code") not in clean or not named_input:
                 wrong[i] = f"error {error}"
         elif not empty(data.get(f"p{i}")):

@@ -148,16 +148,17 @@ def carrier_parser(
     products: Mapping[str, str | ProductType],
     statuses: StatusTable | str,
     cleaners: Mapping[str, Callable[[str], str]] | None = None,
+    aliases: Sequence[str] = (),
 ) -> CarrierParser:
     """A CarrierParser from data: `columns` maps each header label to a field (None: ignored;
     for FixedWidth, the field labels), as a mapping or a `column_table` text; `dates` is a
     strftime format, "excel-date" or "excel-serial"; `products` maps product words to ProductType
     names; `statuses` is a `status_table` or its text; `cleaners` maps a field to a function
-    applied to its text."""
+    applied to its text; `aliases`, other names the carrier goes by on applications."""
     if isinstance(statuses, str):
         statuses = status_table(statuses)
     rules = RecordRules(date_kind(dates), product_table(products), statuses, dict(cleaners or {}))
     trailer = trailer_pattern(source.trailer) if source.trailer else None
     fmt = CarrierFormat(key, name, source, HeaderSpec.build(columns), rules, trailer)
     product_types = tuple(dict.fromkeys(rules.products.values()))
-    return CarrierParser(key, name, product_types, fmt.sniff, fmt.parse)
+    return CarrierParser(key, name, product_types, fmt.sniff, fmt.parse, tuple(aliases))

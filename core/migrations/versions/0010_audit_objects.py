@@ -1,7 +1,7 @@
 """audit: the report and the agency an event concerns, and its words
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 09:00:00
 
 The audit trail grows beyond exports: carrier reports uploaded and ingested, an agency's exports
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,8 @@
 The `carrier_conformance` and `carrier_sniff` fixtures come with downline (it installs the pytest
 plugin `downline`): the first parses a sample report and compares it with the records, rejected
 lines and unmatched NPNs an expected JSON file lists; the second checks that `downline ingest`
-would recognise the sample as this carrier's among every installed one. Run with `pytest` in this
+would recognise the sample as this carrier's among every installed one; `carrier_naming`, that an
+application naming "Acme Health" is matched to this carrier and no other. Run with `pytest` in this
 folder.
 """
 
@@ -33,6 +34,10 @@ def test_the_sample_gives_the_expected_records(carrier_conformance):
 
 def test_downline_ingest_recognises_the_sample_as_acme_among_every_carrier(carrier_sniff):
     carrier_sniff(PARSER, SAMPLE)
+
+
+def test_applications_naming_acme_health_are_matched_to_it(carrier_naming):
+    carrier_naming(PARSER)
 
 
 def test_the_sample_sniffs_as_acme_and_a_stranger_file_does_not():

@@ -129,7 +129,7 @@ def test_every_declared_type_is_one_a_parameter_may_name(declaration):
             {"product_types": ["MAPD"]},
             "sample has no parameter 'product_types' (parameters: agentIds, agencyIds, carriers, "
             "productTypes, statuses, states, effectiveFrom, effectiveTo, notSeenSince, "
-            "updatedSince)",
+            "updatedSince, withoutApplication)",
         ),
         (
             PRODUCTION_FILTER,

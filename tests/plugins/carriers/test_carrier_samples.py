@@ -41,6 +41,20 @@ def test_the_kits_sniff_check_passes_each_carrier_on_its_sample_and_fails_on_ano
         carrier_sniff(parsers[other], sample(carrier_key))
 
 
+def test_the_kits_naming_check_passes_each_built_in_carrier(carrier_naming, parsers, carrier_key):
+    carrier_naming(parsers[carrier_key])
+
+
+def test_the_kits_naming_check_fails_an_alias_that_names_another_carrier(carrier_naming, parsers):
+    from dataclasses import replace
+
+    greedy = replace(parsers["anthem"], aliases=("Humana Gold",))
+    with pytest.raises(AssertionError, match="'Humana Gold' names humana"):
+        carrier_naming(greedy)
+    with pytest.raises(AssertionError, match="no letter or digit"):
+        carrier_naming(replace(parsers["anthem"], aliases=("--",)))
+
+
 def test_an_unrelated_csv_is_refused_listing_the_known_carriers(parsers):
     head = b"Name,Email,Phone\r\nAda Lovelace,ada@example.com,555-0100\r\n"
     with pytest.raises(CarrierNotRecognized) as refused:

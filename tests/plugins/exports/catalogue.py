@@ -20,6 +20,7 @@ CATALOGUE = {
     "payouts_awaiting_consent": "payout_id, client_id, first_name, last_name, application_id, submitted_at, amount, agent_name, agent_npn",
     "payouts_program_report": "payout_id, program, paid_at, amount, client_id, application_id, agent_name, agent_npn",
     "intake": "client_id, first_name, last_name, email, phone, intake_link, agent_name, agent_npn",
+    "effectuation": "client_id, first_name, last_name, agent_name, agent_npn, carrier, carrier_key, plan_name, submitted_at, status, reason, policy_id, policy_status, policy_npn, effective_date, term_date, term_reason, guidance",
     "production": "carrier, carrier_policy_id, agent_npn, agent_name, agency_name, plan_id, plan_name, product_type, client_name, member_id, date_of_birth, county, state, status, term_reason, source_status, submitted_date, effective_date, term_date, updated_at, last_seen_as_of, term_reason_guidance",
 }
 CATALOGUE = {key: columns.split(", ") for key, columns in CATALOGUE.items()}
@@ -31,6 +32,7 @@ BOTH = {
     "dmi_follow_ups",
     "svi_follow_ups",
     "production",
+    "effectuation",
 }
 AGENT_TYPES = {"clients", "leads"} | BOTH
 AGENCY_TYPES = {

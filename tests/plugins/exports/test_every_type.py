@@ -88,8 +88,14 @@ def test_export_types_tell_each_role_its_types_with_legend_and_parameters(books,
             "effectiveTo": ("Date", False, None),
             "notSeenSince": ("Date", False, None),
             "updatedSince": ("DateTime", False, None),
+            "withoutApplication": ("Boolean", False, None),
         }
     )
+    reconciliation_filter = {name: client_filter[name] for name in client_filter}
+    del reconciliation_filter["includeUnsubmitted"]
+    reconciliation_filter["includeThreeWayCallResolved"] = ("Boolean", False, True)
+    reconciliation_filter["statuses"] = ("[ReconciliationStatus!]", False, None)
+    assert params(admin["effectuation"]) == params(agent["effectuation"]) == reconciliation_filter
     assert params(admin["payouts_program_report"]) == {
         "paidFrom": ("Date", True, None),
         "paidTo": ("Date", True, None),
@@ -102,6 +108,7 @@ def test_export_types_tell_each_role_its_types_with_legend_and_parameters(books,
         "enrollments",
         "leads",
         "production",
+        "effectuation",
         "payouts_program_report",
     }
     assert all(params(admin.get(k) or agent[k]) == {} for k in others)
