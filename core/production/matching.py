@@ -5,17 +5,19 @@ Everything is read at query time, so installing a carrier plugin, loading a clie
 report or moving an agent changes the answers at once:
 
 - **Carrier.** The normalised names every installed plugin answers to (`naming.carrier_names`)
-  go into each statement as a small union of literal rows. They meet the distinct normalised
-  carriers written on applications (`client.carrier_name_key`, listed by a loose index scan:
-  one index probe per distinct name, not a scan of every client), giving `carrier_of`: each
-  written name with the plugins it names (`named`), and the plugin's key and title when it names
-  exactly one. An application reaches its plugin by one equality join on its stored name.
+  go into each statement as a small union of literal rows (built once per set of plugins). They
+  meet the distinct normalised carriers written on applications (`client.carrier_name_key`,
+  listed by a loose index scan: one index probe per distinct name, not a scan of every client),
+  giving `carrier_of`: each written name with the plugins it names (`named`), and the plugin's
+  key and title when it names exactly one. An application reaches its plugin by one equality
+  join on its stored name.
 - **Person and year.** `person_matches`: the stored last-name keys, the date of birth and the
   state equal, within the policy's tenant, and the effective date in the plan year (or within
   366 days after the submission day, without a plan year). `ix_policy_person` serves it from an
   application, `ix_client_person` from a policy.
-- **Choice.** `chosen_policy`: among the matches, the client's agent's NPN first, then the latest
-  effective date, then the smallest policy id.
+- **Choice.** `with_matched_policy`: among the matches, the client's agent's NPN first, then the
+  latest effective date, then the smallest policy id (a LATERAL subquery on PostgreSQL,
+  `chosen_policy` on SQLite).
 """
 
 import functools
