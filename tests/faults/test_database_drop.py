@@ -64,12 +64,12 @@ def big_production(book, database):
             sa.text(
                 "INSERT INTO policy (id, tenant_id, carrier, carrier_policy_id, agent_npn,"
                 " product_type, client_name, status, state, effective_date, first_seen_at,"
-                " updated_at)"
+                " updated_at, last_seen_as_of)"
                 " SELECT 'p' || g, 'top', (ARRAY['humana','aetna','uhc','wellcare'])[1 + g % 4], 'P' || g,"
                 " (ARRAY['100','200','300','400'])[1 + (g / 4) % 4],"
                 " (ARRAY['MAPD','MA','PDP','DSNP'])[1 + (g / 16) % 4], 'Client ' || g,"
                 " (ARRAY['ACTIVE','APPROVED','ATTRITED','DECEASED'])[1 + (g / 64) % 4], 'FL',"
-                " date '2024-01-01' + (g % 900), now(), now()"
+                " date '2024-01-01' + (g % 900), now(), now(), current_date"
                 " FROM generate_series(1, CAST(:n AS integer)) g"
             ),
             {"n": POLICIES},
