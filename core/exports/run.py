@@ -116,10 +116,11 @@ def export_query(session: Session, export_type: ExportType, principal: Principal
     return export_type.query(_context(session, principal, params))
 
 
-def _counted_query(session: Session, export_type: ExportType, principal: Principal, params: dict):
-    """What `rowsTotal` counts: the type's cheaper count, if it has one, else its query."""
+def _counted_query(session: Session, export_type: ExportType, principal: Principal, query, params):
+    """What `rowsTotal` counts: the type's cheaper count, if it has one, else `query` itself (the
+    export's own, built once: a type's query runs once per export)."""
     if export_type.count is None:
-        return export_query(session, export_type, principal, params)
+        return query
     return export_type.count(_context(session, principal, params))
 
 
@@ -147,7 +148,7 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
     principal, export_type = _requester(export, types)
     with db.session() as session, _counting(export, progress) as count:
         query = export_query(session, export_type, principal, export.params)
-        count(_counted_query(session, export_type, principal, export.params))
+        count(_counted_query(session, export_type, principal, query, export.params))
         written, size, digest, path = _write(session, export, export_type, query, progress)
     try:
         # Asked again before the file is published: the requester may have moved, or its
