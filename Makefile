@@ -30,8 +30,10 @@ run: $(STAMP)
 	@echo
 	$(BIN)/downline serve
 
+# One pytest worker per CPU: each has its own SQLite file, PostgreSQL database and broker queues.
+TEST_WORKERS ?= auto
 test: $(DEV_STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Debian's Chromium for the browser tests (tests/web), installed when missing and root; where it
 # cannot be, those tests are skipped with the reason (and fail under CI=true).

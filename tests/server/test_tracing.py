@@ -107,8 +107,9 @@ def test_one_export_is_one_trace_from_the_request_to_the_worker(exported, book, 
     assert download and download[0].context.trace_id != ours[0].context.trace_id
 
 
-def test_off_nothing_of_opentelemetry_is_imported(database):
-    """In a fresh interpreter: the app and the worker's actors, made with tracing off and on."""
+def test_off_nothing_of_opentelemetry_is_imported(tmp_path):
+    """In a fresh interpreter: the app and the worker's actors, made with tracing off and on
+    (making them touches no database, so one run on SQLite stands for both)."""
     program = (
         "import sys\n"
         "from downline.server.app import create_app\n"
@@ -117,6 +118,8 @@ def test_off_nothing_of_opentelemetry_is_imported(database):
         "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opentelemetry.')}))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DOWNLINE_OTEL"))}
+    env["DOWNLINE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'downline.db'}"
+    env["DOWNLINE_VAR_DIR"] = str(tmp_path / "var")
 
     def imported(**settings) -> list[str]:
         done = subprocess.run(

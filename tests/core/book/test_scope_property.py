@@ -20,7 +20,7 @@ def examples(database_url: str) -> int:
     if "DOWNLINE_PROPERTY_EXAMPLES" in os.environ:
         return int(os.environ["DOWNLINE_PROPERTY_EXAMPLES"])
     if database_url.startswith("sqlite"):
-        return 150 if IN_CI else 60
+        return 100 if IN_CI else 60
     return 40 if IN_CI else 25
 
 
