@@ -23,10 +23,11 @@ and HIOS id. The first pairs (SHOWCASE) belong to the demo agent and give it eve
 reconciliation status; with the showcase client "no_feed" (rows.SHOWCASE, a carrier no plugin
 answers to), so does its book.
 
-The default book (3,000 clients, 5,000 policies), as the top admin sees it: of 2,595 applications,
-471 EFFECTUATED, 69 PENDING, 180 ENDED, 34 UNKNOWN, 37 AGENT_OF_RECORD_ELSEWHERE, 744
-NOT_IN_CARRIER_REPORTS (most of them ACA enrollments with carriers whose plugins read Medicare
-reports), 186 AWAITING_CARRIER and 874 NO_CARRIER_FEED; 4,209 of the policies answer none.
+The default book (3,000 clients, 5,000 policies) made on 2026-12-05, as the top admin saw it: of
+2,595 applications, 471 EFFECTUATED, 69 PENDING, 180 ENDED, 34 UNKNOWN, 37
+AGENT_OF_RECORD_ELSEWHERE, 744 NOT_IN_CARRIER_REPORTS (most of them ACA enrollments with carriers
+whose plugins read Medicare reports), 186 AWAITING_CARRIER and 874 NO_CARRIER_FEED; 4,209 of the
+policies answer none.
 """
 
 import random
