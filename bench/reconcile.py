@@ -7,8 +7,9 @@ its own (`downline_bench_reconcile`, unless DOWNLINE_BENCH_DATABASE_URL says oth
 policies are not the ones bench/summary.py keeps), plus `--policies` policies (5,000,000): for
 most applications naming an installed carrier, one or two policies of the same person (one in
 eight under another agent's NPN, a few without their plan year), the rest the demo's own
-production, which matches almost nothing; and one SUCCEEDED report per carrier but three, as of
-ten days ago. Written once (COPY), then reused while the `bench_reconcile` marker says so.
+production (every third policy the enrollment of one of its applications, core/demo/pairs.py,
+the others matching nothing); and one SUCCEEDED report per carrier but three, as of ten days
+ago. Written once (COPY), then reused while the `bench_reconcile` marker says so.
 
 Targets: the summary for the top admin <= 1.5 x the hand-written GROUP BY (both return the same
 counts, asserted); `reconciliation(first: 50)` page 1000 <= 1.2 x page 1 (in the ASGI app, for

@@ -106,9 +106,11 @@ def generate(
         counts.update(agencies=len(book.agencies), agents=len(book.agents), users=len(users))
         report("hierarchy", hierarchy, hierarchy)
 
+        production = _production(book, clients, policies)
+        pairs = production.pairs if production else None  # the applications carriers answer
         report("clients", 0, clients)
         for start in range(0, clients, CHUNK):
-            chunk = client_chunk(book, start, min(start + CHUNK, clients))
+            chunk = client_chunk(book, start, min(start + CHUNK, clients), pairs)
             _insert(session, Client, chunk.clients)
             _insert(session, ClientFollowUp, chunk.follow_ups)
             _insert(session, ClientVerification, chunk.verifications)
@@ -131,8 +133,7 @@ def generate(
             report("leads", counts["leads"], leads)
 
         report("policies", 0, policies)
-        if policies:  # (only then are the carrier plugins read)
-            production = Production(book)
+        if policies:
             for start in range(0, policies, CHUNK):
                 rows = production.chunk(start, min(start + CHUNK, policies))
                 _insert(session, Policy, rows)
@@ -160,6 +161,20 @@ def generate(
         agent_email=book.agents[0]["email"],
         seconds=time.perf_counter() - started,
     )
+
+
+def _production(book: Book, clients: int, policies: int) -> Production | None:
+    """The book's production, reading the carrier plugins, if it has clients or policies.
+    Without a plugin selling a product the demo knows, a book without policies still has its
+    clients (none answered by a carrier)."""
+    if not (clients or policies):
+        return None
+    try:
+        return Production(book)
+    except ValueError:
+        if policies:
+            raise
+        return None
 
 
 def _sessions(bind: Bind) -> Callable[[], AbstractContextManager[Session]]:

@@ -17,9 +17,12 @@ CA_COUNTIES = [
     ("San Bernardino", "923"), ("Santa Clara", "951"), ("Alameda", "945"),
     ("Sacramento", "958"), ("Fresno", "937"), ("Kern", "933"), ("Ventura", "930"),
 ]
+CA_AREAS = ["213", "310", "323", "408", "415", "510", "559", "619", "661", "714", "805", "909",
+            "916", "951"]
 # (state, weight, counties)
 STATES = [(state, weight, counties) for state, weight, _areas, counties in N.STATES]
 STATES.append(("CA", 16, CA_COUNTIES))
+AREAS = {state: areas for state, _weight, areas, _counties in N.STATES} | {"CA": CA_AREAS}
 
 # (share of the market where it sells, the demo states it sells in; None: all of them)
 CARRIERS = {
@@ -44,6 +47,22 @@ BRANDS = {
     "molina": "Molina", "scan": "SCAN", "uhc": "UnitedHealthcare", "wellcare": "Wellcare",
     "zing": "Zing",
 }
+
+# How enrollment platforms write each carrier on an application, aliases included; pairs.py
+# keeps the spellings that name the carrier's plugin, and it alone (plugins not listed: their name).
+WRITTEN = {
+    "aetna": ["Aetna Medicare", "Aetna CVS Health"], "alignment": ["Alignment Health Plan"],
+    "anthem": ["Anthem Blue Cross", "Anthem MediBlue", "Elevance Health"],
+    "banner": ["Banner Medicare Advantage"], "bnd": ["Brand New Day"],
+    "central_health_plan": ["Central Health Plan"], "cigna": ["Cigna Healthcare", "Cigna"],
+    "devoted": ["Devoted Health"], "freedom": ["Freedom Health"], "healthsun": ["HealthSun"],
+    "humana": ["Humana", "Humana Gold Plus"], "memorial_hermann": ["Memorial Hermann"],
+    "molina": ["Molina Healthcare", "Molina"], "scan": ["SCAN Health Plan"],
+    "uhc": ["UnitedHealthcare", "AARP Medicare Advantage", "United Healthcare"],
+    "wellcare": ["Wellcare", "WellCare by Allwell"], "zing": ["Zing Health"],
+}
+# Monthly premiums of a Medicare application, in dollars (most Medicare Advantage plans: $0).
+MEDICARE_PREMIUMS = {"MEDSUPP": [118, 142, 165, 189, 231], None: [0, 0, 0, 0, 0, 19, 29, 42, 57]}
 
 # Product types at their share of a book; a state draws among those its carriers sell.
 PRODUCTS = [

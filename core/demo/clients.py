@@ -1,12 +1,18 @@
 """Clients (with their follow-ups, DMIs, SVIs and EAP payouts), leads and program payouts, drawn
 chunk by chunk so memory stays flat whatever the size of the book.
 
-Rates, of all clients (measured at 50,000): 88% on the exchange; 7% archived; 3% EDE permission
-lost; 4% AOR at risk, a third of them internal transfers (the current agent is another agent of
-the same agency); 3% Invalid Action errors, a third of them resolved by a 3-way call; 8% with a
-DMI, due 95 days after submission, and 4% with an SVI, due after 30, so their due dates fall
-before and after today as submissions do; 22% with follow-ups due from six weeks ago to a month
-ahead; 70% with an intake link; 3% with an EAP payout, 30% of them awaiting consent.
+A third of the clients are applications a carrier's policy answers (pairs.py): their person,
+carrier, plan and dates are the pair's, and a Medicare one is an off-exchange application (no
+metal level, no subsidy, one member). The others are ACA enrollments drawn here, whose carriers
+(names.NATIONAL_CARRIERS, names.STATE_CARRIERS) a carrier plugin may or may not answer to.
+
+Rates, of all clients (measured at 50,000): 61% on the exchange, 31% Medicare applications; 9%
+archived; 2% EDE permission lost; 4% AOR at risk, a third of them internal transfers (the current
+agent is another agent of the same agency); 2% Invalid Action errors, a third of them resolved by
+a 3-way call; 6% with a DMI, due 95 days after submission, and 3% with an SVI, due after 30, so
+their due dates fall before and after today as submissions do; 22% with follow-ups due from six
+weeks ago to a month ahead; 70% with an intake link; 2% with an EAP payout, 30% of them awaiting
+consent.
 """
 
 import random
@@ -14,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from downline.core.demo import carriers as C
 from downline.core.demo import names as N
-from downline.core.demo.rows import DAY, SHOWCASE, Book, cum, pick
-from downline.core.production.naming import last_name_key, normalised
+from downline.core.demo.pairs import Pairs
+from downline.core.demo.rows import DAY, SHOWCASE, Book, carrier_key, cum, last_name_key, pick
 
 METAL_CUM = cum(N.METALS)
 STATUS_CUM = cum(N.APPLICATION_STATUSES)
@@ -58,23 +65,31 @@ def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return start + timedelta(seconds=int((end - start).total_seconds() * rng.random()))
 
 
-def client_chunk(book: Book, start: int, stop: int) -> ClientChunk:
-    """Clients `start` to `stop - 1` (0-based) and their child rows."""
+def client_chunk(book: Book, start: int, stop: int, pairs: Pairs | None = None) -> ClientChunk:
+    """Clients `start` to `stop - 1` (0-based) and their child rows; `pairs`, the applications
+    the carriers answer (none without carrier plugins)."""
     chunk = ClientChunk()
     for i, rng, agent in book.draws("clients", start, stop):
         show = SHOWCASE[i] if i < len(SHOWCASE) else None
-        _client(book, rng, i, 0 if show else agent, show, chunk)
+        pair = pairs.of_client(i) if pairs is not None and not show else None
+        owner = 0 if show else pair.agent if pair else agent
+        _client(book, rng, i, owner, show, pair, pairs, chunk)
     return chunk
 
 
-def _client(book: Book, rng: random.Random, i: int, agent: int, show: str | None, out) -> None:
+def _client(book: Book, rng: random.Random, i: int, agent: int, show, pair, pairs, out) -> None:
     today, cid = book.today, f"cli_{i + 1:07d}"
-    person = book.person(rng, i)
+    person = book.person(rng, i, pair.place if pair else None)
     state = person["state"]
-    age = rng.randint(18, 64)
+    age = (today - pair.birth).days // 365 if pair else rng.randint(18, 64)
     if show:  # a showcase client is a live on-exchange enrollment submitted in the last weeks
         exchange, status = "on_ex", "effectuated"
         submitted = book.ago(rng.uniform(3, 40))
+    elif pair:  # an enrollment its carrier's policy answers (or ought to): pairs.py
+        exchange = "on_ex" if pair.product == "ACA" else "off_ex"
+        status = pair.application_status
+        day = datetime.combine(pair.submitted, time(), tzinfo=UTC)
+        submitted = day + timedelta(seconds=rng.randrange(8 * 3600, 20 * 3600))
     else:
         exchange = "on_ex" if rng.random() < 0.88 else "off_ex"
         status = pick(rng, N.APPLICATION_STATUSES, STATUS_CUM)[0]
@@ -89,19 +104,32 @@ def _client(book: Book, rng: random.Random, i: int, agent: int, show: str | None
         plan_year = today.year + (today.month >= 11)  # quotes in open enrollment: next year
     else:
         created = submitted - timedelta(seconds=rng.randrange(14 * DAY))
-        effective = first_of_next_month(submitted.date())
+        effective = pair.effective if pair else first_of_next_month(submitted.date())
         plan_year = effective.year
 
-    carrier = rng.choice(CARRIERS[state])
-    metal, _weight, base = pick(rng, N.METALS, METAL_CUM)
-    plan_name, hios = book.plan(rng, carrier, state, metal, exchange)
-    members = pick(rng, MEMBERS, MEMBERS_CUM)[0]
-    # The ACA age curve, roughly: 0.78 at 21, 1 at 40 (the METALS price), 2.3 at 64.
-    curve = 0.78 + 0.0116 * (age - 21) if age < 40 else 1 + 0.056 * (age - 40)
-    premium = int(base * 100 * curve * rng.uniform(0.85, 1.15)) + (members - 1) * base * 45
-    aptc = 0
-    if exchange == "on_ex" and rng.random() < 0.86:
-        aptc = premium if rng.random() < 0.25 else int(premium * rng.uniform(0.4, 0.97))
+    if pair:
+        carrier = pair.written
+    elif show == "no_feed":  # a carrier no installed plugin answers to
+        carrier = (pairs and pairs.unfed_carrier(rng, state)) or rng.choice(CARRIERS[state])
+    else:
+        carrier = rng.choice(CARRIERS[state])
+    if pair and exchange == "off_ex":  # a Medicare enrollment: one member, no subsidy
+        metal, members, aptc = None, 1, 0
+        plan_name, hios = pair.plan_name, None
+        premium = 100 * rng.choice(C.MEDICARE_PREMIUMS.get(pair.product, C.MEDICARE_PREMIUMS[None]))
+    else:
+        metal, _weight, base = pick(rng, N.METALS, METAL_CUM)
+        if pair:
+            plan_name, hios = pair.plan_name, pair.plan_id
+        else:
+            plan_name, hios = book.plan(rng, carrier, state, metal, exchange)
+        members = pick(rng, MEMBERS, MEMBERS_CUM)[0]
+        # The ACA age curve, roughly: 0.78 at 21, 1 at 40 (the METALS price), 2.3 at 64.
+        curve = 0.78 + 0.0116 * (age - 21) if age < 40 else 1 + 0.056 * (age - 40)
+        premium = int(base * 100 * curve * rng.uniform(0.85, 1.15)) + (members - 1) * base * 45
+        aptc = 0
+        if exchange == "on_ex" and rng.random() < 0.86:
+            aptc = premium if rng.random() < 0.25 else int(premium * rng.uniform(0.4, 0.97))
 
     synced = lost = None
     if exchange == "on_ex" and submitted is not None:
@@ -139,13 +167,15 @@ def _client(book: Book, rng: random.Random, i: int, agent: int, show: str | None
             "agent_id": book.agents[agent]["id"],
             **person,
             "ssn_last4": f"{rng.randrange(10000):04d}" if rng.random() < 0.97 else None,
-            "date_of_birth": today - timedelta(days=age * 365 + rng.randrange(365)),
+            "date_of_birth": (
+                pair.birth if pair else today - timedelta(days=age * 365 + rng.randrange(365))
+            ),
             "household_income": Decimal(rng.randrange(150, 1300) * 100),
             "exchange": exchange,
             "application_id": _application_id(book, i, exchange),
             "plan_year": plan_year,
             "carrier": carrier,
-            "carrier_name_key": normalised(carrier),
+            "carrier_name_key": carrier_key(carrier),
             "last_name_key": last_name_key(person["last_name"]),
             "plan_name": plan_name,
             "plan_hios_id": hios,
@@ -156,7 +186,9 @@ def _client(book: Book, rng: random.Random, i: int, agent: int, show: str | None
             "application_status": status,
             "submitted_at": submitted,
             "effective_date": effective,
-            "archived": not show and rng.random() < (0.35 if status in ENDED else 0.02),
+            "archived": not show
+            and not (pair and pair.showcase)
+            and rng.random() < (0.35 if status in ENDED else 0.02),
             "ede_permission_lost_at": lost,
             "last_synced_at": synced,
             "aor_reason": aor_reason,

@@ -25,7 +25,10 @@ DROPPED_RATE of them, by the one before (the newest left it out: "not in the las
 `last_seen_as_of` and `report_id` say which, and `updated_at` is no later than that report's
 upload (a report changed it).
 
-The first policies (`carriers.SHOWCASE`) belong to the demo agent and show every status.
+The first policies (`carriers.SHOWCASE`) belong to the demo agent and show every status. From
+`pairs.POLICY_START` on, every `pairs.POLICY_STRIDE`-th policy is, when its carrier has listed
+it, the enrollment of an application (pairs.py): the application's person, carrier, plan and
+dates, under its agent's NPN (or, now and then, another's); the others match no application.
 """
 
 import random
@@ -37,9 +40,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from downline.core.carriers.parsers import CarrierParser
 from downline.core.demo import carriers as C
 from downline.core.demo import names as N
-from downline.core.demo.rows import Book, cum, pick
+from downline.core.demo.pairs import Pairs
+from downline.core.demo.rows import Book, cum, last_name_key, pick
 from downline.core.plugins import installed_parsers
-from downline.core.production.naming import last_name_key
 
 UNMATCHED_RATE = 0.03
 REPORTS_PER_CARRIER = 4  # weekly
@@ -90,6 +93,7 @@ class Production:
         self.number_start = rng.randrange(10**8, 4 * 10**8)
         self._plans: dict[tuple, tuple[str, str | None]] = {}
         self._schedule(rng)
+        self.pairs = Pairs(self, parsers)  # the applications the carriers answer
 
     def _schedule(self, rng: random.Random) -> None:
         """Each carrier's report as-of dates, newest first, and the one carrier gone quiet."""
@@ -147,53 +151,76 @@ class Production:
         return [self._policy(rng, i, agent) for i, rng, agent in draws]
 
     def _policy(self, rng: random.Random, i: int, agent: int) -> dict:
+        pair = self.pairs.of_policy(i)
+        if pair is not None:  # an application's enrollment: the pair says what it is
+            return self._row(rng, i, pair.policy())
         book = self.book
         if i < len(C.SHOWCASE):
             status, reason = C.SHOWCASE[i]
             agent, unmatched = 0, False
         else:
-            status = pick(rng, C.STATUSES, STATUS_CUM)[0]
-            reason = None
-            if status in C.REASONS:
-                reason = pick(rng, C.REASONS[status], REASON_CUM[status])[0]
+            status, reason = self.status(rng)
             unmatched = rng.random() < UNMATCHED_RATE
         if unmatched:
             npn, owner = rng.choice(self.unmatched), self.top_agency
         else:
             npn, owner = book.agents[agent]["npn"], book.agents[agent]["agency_id"]
-        state, counties, products, products_cum = pick(rng, self.states, self.state_cum)
-        product, _weight, keys, keys_cum = pick(rng, products, products_cum)
-        carrier = pick(rng, keys, keys_cum)
+        state, counties, product, carrier = self.market(rng)
         county = rng.choice(counties)[0]
-        plan_name, plan_id = self._plan(rng, carrier, state, product)
-        submitted, effective, term = self._dates(rng, status)
-        prefix = carrier[:3].upper()
-        number = self.number_start + i * ID_STEP + rng.randrange(ID_STEP)
-        member_id = mbi(rng) if product in C.MEDICARE else f"{prefix}M{rng.randrange(10**8):08d}"
-        return {
-            "id": self._uuid7(rng, i),
-            "tenant_id": self.top_agency,  # the demo book is one tenant
-            "carrier": carrier,
-            "carrier_policy_id": f"{prefix}{number}",
+        plan_name, plan_id = self.plan(rng, carrier, state, product)
+        submitted, effective, term = self.dates(rng, status)
+        row = {
             "agent_npn": npn,
             "owner_agency_id": owner,
-            "plan_id": plan_id,
-            "plan_name": plan_name,
+            "carrier": carrier,
             "product_type": product,
+            "plan_name": plan_name,
+            "plan_id": plan_id,
             "client_name": f"{rng.choice(N.FIRST_NAMES)} {(last := rng.choice(N.LAST_NAMES))}",
             "last_name_key": last_name_key(last),
-            "member_id": member_id,
-            "date_of_birth": self._birth(rng, product, effective or book.today),
+            "date_of_birth": self.birth(rng, product, effective or book.today),
             "county": county,
             "state": state,
             "status": status,
             "term_reason": reason,
-            "source_status": rng.choice(C.WORDING[status, reason]),
             "submitted_date": submitted,
             "effective_date": effective,
             "term_date": term,
-            **self._last_seen(i, carrier, self._seen(rng, submitted)),
         }
+        return self._row(rng, i, row)
+
+    def _row(self, rng: random.Random, i: int, drawn: dict) -> dict:
+        """Policy `i`'s whole row: what was drawn, its ids, member id, the carrier's wording
+        and the report that last listed it."""
+        carrier, product = drawn["carrier"], drawn["product_type"]
+        prefix = carrier[:3].upper()
+        number = self.number_start + i * ID_STEP + rng.randrange(ID_STEP)
+        member_id = mbi(rng) if product in C.MEDICARE else f"{prefix}M{rng.randrange(10**8):08d}"
+        status, reason = drawn["status"], drawn["term_reason"]
+        return {
+            "id": self._uuid7(rng, i),
+            "tenant_id": self.top_agency,  # the demo book is one tenant
+            "carrier_policy_id": f"{prefix}{number}",
+            **drawn,
+            "member_id": member_id,
+            "source_status": rng.choice(C.WORDING[status, reason]),
+            **self._last_seen(i, carrier, self._seen(rng, drawn["submitted_date"])),
+        }
+
+    def market(self, rng: random.Random) -> tuple:
+        """(state, its counties, product, carrier) of a policy: a state, a product sold there,
+        a carrier selling it."""
+        state, counties, products, products_cum = pick(rng, self.states, self.state_cum)
+        product, _weight, keys, keys_cum = pick(rng, products, products_cum)
+        return state, counties, product, pick(rng, keys, keys_cum)
+
+    @staticmethod
+    def status(rng: random.Random) -> tuple[str, str | None]:
+        """A policy's (status, term reason) at the demo's rates."""
+        status = pick(rng, C.STATUSES, STATUS_CUM)[0]
+        if status in C.REASONS:
+            return status, pick(rng, C.REASONS[status], REASON_CUM[status])[0]
+        return status, None
 
     def _last_seen(self, i: int, carrier: str, times: dict) -> dict:
         """The report that last listed policy `i`: its carrier's newest, or (DROPPED_RATE of
@@ -251,8 +278,9 @@ class Production:
         value = (self.uuid_start + i) << 80 | 7 << 76 | (bits >> 62) << 64 | 2 << 62
         return str(uuid.UUID(int=value | bits & (1 << 62) - 1))
 
-    def _dates(self, rng: random.Random, status: str) -> tuple[date | None, ...]:
-        """(submitted, effective, term) consistent with the status, as of today."""
+    def dates(self, rng: random.Random, status: str, dated: bool = False) -> tuple:
+        """(submitted, effective, term) consistent with the status, as of today; `dated`: an
+        UNKNOWN policy has an effective date too."""
         today, term = self.book.today, None
         if status == "APPROVED":
             effective = pick(rng, *self.ahead)
@@ -273,7 +301,7 @@ class Production:
             start = months.index(effective := pick(rng, months, months_cum))
             term = add_months(months[rng.randint(start, len(months) - 1)], 1) - timedelta(days=1)
         else:  # UNKNOWN: often no effective date at all
-            if rng.random() < 0.4:
+            if not dated and rng.random() < 0.4:
                 back = rng.randint(2, 400)
                 return (today - timedelta(days=back) if rng.random() < 0.5 else None), None, None
             effective = pick(rng, *self.any)
@@ -308,7 +336,7 @@ class Production:
         }
 
     @staticmethod
-    def _birth(rng: random.Random, product: str, effective: date) -> date:
+    def birth(rng: random.Random, product: str, effective: date) -> date:
         if product == "ACA":
             age = rng.uniform(19, 64)
         elif product in ("DSNP", "CSNP") and rng.random() < 0.25:
@@ -319,7 +347,7 @@ class Production:
             age = rng.uniform(30, 85)
         return effective - timedelta(days=int(age * 365.25))
 
-    def _plan(self, rng: random.Random, carrier: str, state: str, product: str):
+    def plan(self, rng: random.Random, carrier: str, state: str, product: str):
         """(plan name, plan id): a Medicare contract-PBP, an ACA HIOS id, else no id. The same
         plan always gets the same id."""
         lines = C.PLAN_LINES[product]

@@ -13,6 +13,7 @@ and each shows one thing an export looks for, so every export has something to s
 the agent user and the admins above it; the rest of the book draws them at realistic rates.
 """
 
+import functools
 import random
 import unicodedata
 import zlib
@@ -23,15 +24,17 @@ from itertools import accumulate
 
 from downline.core.demo import names as N
 from downline.core.models import Role
+from downline.core.production import naming
 
 DAY = 86400
 BLOCK = 1000  # rows drawn from one generator (insert chunks are whole blocks)
 MAX_LEVEL = 3  # levels 0..3: trees at most 4 deep
 
-# What each of the first clients is made to show (one feature each).
+# What each of the first clients is made to show (one feature each). The demo agent's
+# applications the carriers answer (every reconciliation status) follow them (pairs.SHOWCASE).
 SHOWCASE = [
     "follow_up", "dmi", "svi", "aor", "aor_internal", "ede_lost", "invalid_action",
-    "three_way_call", "eap_awaiting_consent", "intake",
+    "three_way_call", "eap_awaiting_consent", "intake", "no_feed",
 ]  # fmt: skip
 
 
@@ -48,6 +51,10 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in ascii_.lower() if ch.isalnum())
 
 
+# The keys effectuation matches on, of names drawn from short lists: each worked out once.
+last_name_key = functools.cache(naming.last_name_key)
+carrier_key = functools.cache(naming.normalised)
+
 STATE_CUM = cum(N.STATES)
 SLUGS = {name: _slug(name) for name in N.FIRST_NAMES + N.LAST_NAMES}
 
@@ -62,6 +69,7 @@ class Book:
         self.today = today
         self.midnight = datetime.combine(today, time(), tzinfo=UTC)
         self._plans: dict[tuple[str, str, str, str], str] = {}
+        self._owned: tuple = (None, None, [])  # (part, block, its owners): see `owner`
         self._build_hierarchy(agencies, agents)
 
     def ago(self, days: float) -> datetime:
@@ -189,10 +197,15 @@ class Book:
 
     # -- people and places ---------------------------------------------------------------------
 
-    def person(self, rng: random.Random, serial: int) -> dict:
-        first, last = rng.choice(N.FIRST_NAMES), rng.choice(N.LAST_NAMES)
-        state, _w, areas, counties = pick(rng, N.STATES, STATE_CUM)
-        county, zip3 = rng.choice(counties)
+    def person(self, rng: random.Random, serial: int, known: tuple | None = None) -> dict:
+        """A client's or lead's name, contact and place; `known`, (first, last, state, county,
+        ZIP prefix, area codes), when a carrier's policy already says who and where."""
+        if known is None:
+            first, last = rng.choice(N.FIRST_NAMES), rng.choice(N.LAST_NAMES)
+            state, _w, areas, counties = pick(rng, N.STATES, STATE_CUM)
+            county, zip3 = rng.choice(counties)
+        else:
+            first, last, state, county, zip3, areas = known
         email = None
         if rng.random() < 0.92:
             domain = rng.choice(N.EMAIL_DOMAINS)
@@ -218,12 +231,22 @@ class Book:
         chunked, and a smaller book is a prefix of a larger one with the same seed."""
         if start % BLOCK:
             raise ValueError(f"chunks start on a block boundary ({BLOCK} rows)")
-        agents = range(len(self.agents))
         for first in range(start, stop, BLOCK):
             rng = self.rng(f"{part}:{first // BLOCK}")
-            owners = rng.choices(agents, cum_weights=self.agent_cum, k=BLOCK)
+            owners = self._owners(rng)
             for i in range(first, min(first + BLOCK, stop)):
                 yield i, rng, owners[i - first]
+
+    def owner(self, part: str, i: int) -> int:
+        """The agent (index) `draws` gives row `i` of `part`, without drawing the rows before
+        it: the first draw of its block's generator (the last block asked for is kept)."""
+        block = i // BLOCK
+        if self._owned[:2] != (part, block):
+            self._owned = (part, block, self._owners(self.rng(f"{part}:{block}")))
+        return self._owned[2][i % BLOCK]
+
+    def _owners(self, rng: random.Random) -> list[int]:
+        return rng.choices(range(len(self.agents)), cum_weights=self.agent_cum, k=BLOCK)
 
     def plan(self, rng: random.Random, carrier: str, state: str, metal: str, exchange: str):
         lines = N.PLAN_LINES.get(carrier, N.GENERIC_LINES)

@@ -44,7 +44,8 @@ class ProductionFilter:
 class ReconciliationFilter:
     """The reconciliation list's and summary's filters: the Clients page's, less
     `includeUnsubmitted` (only submitted applications are reconciled), with every submitted
-    application by default (3-way-call ones too), plus the statuses."""
+    application by default (3-way-call ones too), plus the carrier plugins named and the
+    statuses (what a summary bucket groups by, so that a bucket's applications can be listed)."""
 
     agent_ids: list[ID] | None = declared("Only these agents' applications.")
     agency_ids: list[ID] | None = declared(
@@ -61,6 +62,10 @@ class ReconciliationFilter:
     exchange: Exchange | None = declared("ON_EX or OFF_EX.")
     states: list[str] | None = declared("Two-letter states.")
     search: str | None = declared("Name, email, phone or application id contains this.")
+    carriers: list[str] | None = declared(
+        "Carrier keys, e.g. humana: only applications whose carrier names one of these plugins.",
+        doc="Plugin keys: applications whose carrier names one (never a NO_CARRIER_FEED one).",
+    )
     statuses: list[ReconciliationStatus] | None = declared(
         "NO_CARRIER_FEED, AGENT_OF_RECORD_ELSEWHERE, EFFECTUATED, PENDING, ENDED, UNKNOWN, "
         "NOT_IN_CARRIER_REPORTS, AWAITING_CARRIER."

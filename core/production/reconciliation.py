@@ -129,6 +129,8 @@ def reconciled(principal: Principal, f: ReconciliationFilter) -> Reconciled:
         submitted=submitted,
         awaited=awaited,
     )
+    if f.carriers is not None:
+        query = query.where(carriers.c.key.in_(f.carriers))
     if f.statuses is not None:
         query = query.where(status.in_([s.value for s in f.statuses]))
     reason = reasons.reason(when, facts)
@@ -143,9 +145,9 @@ def _shown(principal: Principal, agent, policy) -> ColumnElement:
 
 def counted(principal: Principal, f: ReconciliationFilter) -> Select:
     """A SELECT with as many rows as `reconciled(principal, f).query`, cheap to count: without
-    statuses to filter on, the Clients list's own (matching never adds or drops an application),
-    so no application is matched only to be counted."""
-    if f.statuses is not None:
+    statuses or carriers to filter on, the Clients list's own (matching never adds or drops an
+    application), so no application is matched only to be counted."""
+    if f.statuses is not None or f.carriers is not None:
         return reconciled(principal, f).query
     return clients.clients_query(principal, f.client_filter())
 

@@ -1,9 +1,11 @@
 // The export centre: sign in with a pasted bearer token (kept in sessionStorage, or handed over
 // as #token=… in the address, which is then removed from it), then exports, production and
-// carrier reports for that user, and its production by line and carrier freshness.
+// carrier reports for that user, its production by line and carrier freshness, and its
+// effectuation.
 
 import { Api } from "./api.js";
 import { $, announce, show } from "./dom.js";
+import { Effectuation } from "./effectuation.js";
 import { Exports } from "./exports.js";
 import { Insight } from "./insight.js";
 import { Production } from "./production.js";
@@ -13,7 +15,7 @@ const KEY = "downline.token";
 const VIEWER = `{ viewer { email role exportsAllowed agent { name npn } agency { name } } }`;
 const ROLES = { AGENT: "Agent", AGENCY_ADMIN: "Agency admin" };
 
-let session = null; // {api, parts: [Exports, Production, Reports, Insight]}
+let session = null; // {api, parts: [Exports, Production, Reports, Insight, Effectuation]}
 
 function tokenFromAddress() {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -32,12 +34,19 @@ function end(message = "") {
   delete document.body.dataset.ready;
   const filled = [
     "types", "exports-body", "summary-body", "chart", "reports-body", "lines-path", "lines-body",
-    "freshness-body", "missing-list", "changed-list",
+    "freshness-body", "missing-list", "changed-list", "effect-path", "effect-lines-body",
+    "effect-carriers-body", "effect-list-body", "effect-list-title", "effect-list-total",
+    "effect-note",
   ];
   for (const id of filled) {
     $(id).replaceChildren(); // nothing of the last user stays in the page
   }
-  $("lines-table").querySelector("tfoot")?.remove();
+  for (const id of ["lines-table", "effect-lines-table", "effect-carriers-table"]) {
+    $(id).querySelector("tfoot")?.remove();
+  }
+  $("effect-rate").textContent = "—";
+  $("effect-total").textContent = "0";
+  show($("effect-list"), false);
   show($("missing"), false);
   show($("changed"), false);
   show($("centre"), false);
@@ -66,15 +75,21 @@ async function begin(token) {
   }
   sessionStorage.setItem(KEY, api.token);
   const authLost = (why) => end(`Please sign in again: ${why}`);
+  const exports = new Exports(api, viewer, { authLost });
   const production = new Production(api, { authLost });
   const insight = new Insight(api, viewer, { authLost });
-  // A finished upload changes the production and the carriers' freshness alike.
-  const refresh = () => Promise.all([production.load(), insight.load()]);
+  const effectuation = new Effectuation(api, viewer, {
+    authLost,
+    requestExport: (key, params) => exports.requestExport(key, params),
+  });
+  // A finished upload changes the production, the carriers' freshness and effectuation alike.
+  const refresh = () => Promise.all([production.load(), insight.load(), effectuation.load()]);
   const parts = [
-    new Exports(api, viewer, { authLost }),
+    exports,
     production,
     new Reports(api, { authLost, onLoaded: refresh }),
     insight,
+    effectuation,
   ];
   session = { api, parts };
 
@@ -87,7 +102,9 @@ async function begin(token) {
   show($("nav"), true);
   show($("who"), true);
   announce(`Signed in as ${viewer.email}.`);
-  await Promise.all([parts[0].start(), production.load(), parts[2].start(), insight.load()]);
+  await Promise.all([
+    exports.start(), production.load(), parts[2].start(), insight.load(), effectuation.load(),
+  ]);
   document.body.dataset.ready = "true";
 }
 

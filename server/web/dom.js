@@ -55,6 +55,21 @@ export function month(isoDate) {
   });
 }
 
+/** "2026-11-24" → "Nov 24, 2026", read as a calendar day (no time zone shift). */
+export function day(isoDate) {
+  if (!isoDate) return "—";
+  const [year, m, d] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, m - 1, d)).toLocaleDateString(undefined, {
+    dateStyle: "medium",
+    timeZone: "UTC",
+  });
+}
+
+/** 0.4237 → "42.4%" (a share of one); null → "—". */
+export function percent(share) {
+  return share === null || share === undefined ? "—" : `${(share * 100).toFixed(1)}%`;
+}
+
 export function count(n) {
   return n === null || n === undefined ? "—" : Number(n).toLocaleString();
 }

@@ -3,6 +3,7 @@
 
 import { $, announce, bytes, count, h, show, when } from "./dom.js";
 import { LiveList, TERMINAL } from "./section.js";
+import { RECONCILIATION_STATUS } from "./words.js";
 
 const FIELDS = `id status rowsWritten rowsTotal rowCount byteSize error requestedAt finishedAt
   fileDeletedAt type { key title }`;
@@ -21,6 +22,7 @@ const ENUMS = {
     "HOSPITAL_INDEMNITY", "OTHER"],
   "[PolicyStatus!]": ["APPROVED", "ACTIVE", "ATTRITED", "DECEASED", "POLICY_DISENROLLMENT",
     "UNKNOWN"],
+  "[ReconciliationStatus!]": Object.keys(RECONCILIATION_STATUS),
 };
 
 /** "includeUnsubmitted" → "Include unsubmitted". */
@@ -165,12 +167,7 @@ export class Exports extends LiveList {
     }
     submit.disabled = true;
     try {
-      const { requestExport } = await this.api.gql(REQUEST, {
-        type: type.key,
-        params: this.params(type, form),
-      });
-      this.add(requestExport, { prepend: true });
-      announce(`${type.title} export requested. Its status is shown in Your exports.`);
+      await this.requestExport(type.key, this.params(type, form));
     } catch (failure) {
       this.failed(failure, error);
       const control = failure.field && form.elements.namedItem(failure.field);
@@ -181,6 +178,15 @@ export class Exports extends LiveList {
     } finally {
       submit.disabled = !this.viewer.exportsAllowed;
     }
+  }
+
+  /** Ask for an export of type `key` with `params`, as a type's form does (other views ask for
+   * theirs here too): it goes to the top of the history, followed live. Throws ApiError. */
+  async requestExport(key, params) {
+    const { requestExport } = await this.api.gql(REQUEST, { type: key, params });
+    this.add(requestExport, { prepend: true });
+    announce(`${requestExport.type.title} export requested. Its status is shown in Your exports.`);
+    return requestExport;
   }
 
   // --- the history ---------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 // by DOWNLINE, walked down sub-agency by sub-agency with a breadcrumb back), each carrier's newest
 // report and the policies it left out, and the policies changed since a day.
 
-import { $, announce, count, h, show, when } from "./dom.js";
+import { $, count, day, h, show, when } from "./dom.js";
+import { LineWalk } from "./lines.js";
+import { POLICY_STATUS, said } from "./words.js";
 
 const LINES = `query($of: ID) {
   productionSummary(groupBy: [DOWNLINE], downlineOf: $of) {
@@ -17,32 +19,11 @@ const POLICIES = `query($filter: ProductionFilter) {
     edges { node {
       id carrier carrierPolicyId clientName status lastSeenAsOf updatedAt agent { name } } } } }`;
 
-const STATUS = {
-  ACTIVE: "Active",
-  APPROVED: "Approved",
-  ATTRITED: "Attrited",
-  POLICY_DISENROLLMENT: "Disenrolled",
-  DECEASED: "Deceased",
-  UNKNOWN: "Unknown",
-};
-
-/** "2026-11-24" → "Nov 24, 2026", read as a calendar day (no time zone shift). */
-function day(isoDate) {
-  if (!isoDate) return "—";
-  const [year, m, d] = isoDate.split("-").map(Number);
-  return new Date(Date.UTC(year, m - 1, d)).toLocaleDateString(undefined, {
-    dateStyle: "medium",
-    timeZone: "UTC",
-  });
-}
-
 export class Insight {
   constructor(api, viewer, { authLost }) {
     this.api = api;
     this.authLost = authLost;
-    // The agencies walked down from the viewer's own (null: the viewer's default, its own).
-    const home = viewer.agency ? viewer.agency.name : viewer.agent ? viewer.agent.name : "You";
-    this.path = [{ id: null, name: home }];
+    this.walk = new LineWalk(viewer, $("lines-path"), () => this.lines());
     this.carriers = new Map(); // key → name, for the list headings
     this.listeners = [
       [$("insight-refresh"), "click", () => this.load()],
@@ -77,11 +58,11 @@ export class Insight {
 
   async lines() {
     const table = $("lines-table");
-    const at = this.path.at(-1);
     table.setAttribute("aria-busy", "true");
     try {
-      const { productionSummary } = await this.api.gql(LINES, { of: at.id });
-      this.breadcrumb();
+      const { productionSummary } = await this.api.gql(LINES, { of: this.walk.at.id });
+      this.walk.breadcrumb();
+      $("lines-caption").textContent = `Production by line under ${this.walk.at.name}`;
       this.linesTable(productionSummary);
     } catch (failure) {
       this.failed(failure);
@@ -90,35 +71,12 @@ export class Insight {
     }
   }
 
-  /** Into a sub-agency's own lines; `depth` cuts the path back to an agency already on it. */
-  open(agency, depth = this.path.length) {
-    this.path = [...this.path.slice(0, depth), agency];
-    this.lines().then(() => announce(`Showing the lines under ${agency.name}.`));
-  }
-
-  back(depth) {
-    this.path = this.path.slice(0, depth + 1);
-    this.lines().then(() => announce(`Showing the lines under ${this.path.at(-1).name}.`));
-  }
-
-  breadcrumb() {
-    const last = this.path.length - 1;
-    const items = this.path.map((agency, i) =>
-      h("li", {},
-        i === last
-          ? h("span", { "aria-current": "page" }, agency.name)
-          : h("button", { type: "button", class: "link", onclick: () => this.back(i) },
-            agency.name)));
-    $("lines-path").replaceChildren(...items);
-    $("lines-caption").textContent = `Production by line under ${this.path[last].name}`;
-  }
-
   linesTable(buckets) {
     const totals = { submitted: 0, net: 0, disenrolled: 0 };
     const rows = buckets.map((b) => {
       for (const key of Object.keys(totals)) totals[key] += b[key];
       return h("tr", {},
-        h("th", { scope: "row" }, this.lineName(b.line)),
+        h("th", { scope: "row" }, this.walk.name(b.line)),
         h("td", { class: "num" }, count(b.submitted)),
         h("td", { class: "num" }, count(b.net)),
         h("td", { class: "num" }, count(b.disenrolled)));
@@ -134,21 +92,6 @@ export class Insight {
         h("td", { class: "num" }, count(totals.disenrolled)))));
     }
     show($("lines-empty"), buckets.length === 0);
-  }
-
-  /** A sub-agency is a button into its own lines; an agent is its name; neither, unmatched. */
-  lineName(line) {
-    if (line && line.agency) {
-      const agency = { id: line.agency.id, name: line.agency.name };
-      return h("button", {
-        type: "button",
-        class: "link",
-        title: `Show the lines under ${agency.name}`,
-        onclick: () => this.open(agency),
-      }, agency.name, h("span", { class: "kind" }, " · sub-agency"));
-    }
-    if (line && line.agent) return [line.agent.name, h("span", { class: "kind" }, " · agent")];
-    return h("span", { class: "unmatched" }, "No matching agent");
   }
 
   // --- freshness ---------------------------------------------------------------------------
@@ -247,7 +190,7 @@ export class Insight {
       h("th", { scope: "row" }, p.clientName),
       h("td", {}, p.carrierPolicyId),
       h("td", {}, this.carriers.get(p.carrier) || p.carrier),
-      h("td", {}, STATUS[p.status] || p.status),
+      h("td", {}, said(POLICY_STATUS, p.status)),
       h("td", {}, p.agent ? p.agent.name : "No matching agent"),
       h("td", {}, dateColumn === "updatedAt" ? when(p.updatedAt) : day(p.lastSeenAsOf))));
     const table = h("table", { class: "data compact" },

@@ -28,7 +28,8 @@ from downline.core.models import (
     User,
 )
 from downline.core.plugins import installed_parsers
-from downline.core.production.vocabulary import PolicyStatus
+from downline.core.production.naming import carrier_names, carriers_named
+from downline.core.production.vocabulary import PolicyStatus, ReconciliationStatus
 from downline.server.cli import app
 
 TODAY = date(2026, 3, 10)
@@ -377,3 +378,68 @@ def test_the_default_demo_gives_lines_and_freshness_something_to_say(api):
     )["production"]
     assert listed["totalCount"] == key["notSeenInLastReport"]
     assert all(e["node"]["lastSeenAsOf"] < key["lastReportAsOf"] for e in listed["edges"])
+
+
+RECONCILIATION_SUMMARY = """{ reconciliationSummary(groupBy: [STATUS]) { status count } }"""
+RECONCILED = """query($s: [ReconciliationStatus!]) {
+  reconciliation(first: 500, filter: {statuses: $s}) { totalCount edges { node {
+    status reason
+    client { firstName lastName carrier submittedAt agent { name npn } }
+    policy { carrier agentNpn clientName status agent { name } } } } } }"""
+
+
+def test_the_demo_book_shows_every_reconciliation_status(api):
+    """Applications the carriers answer (pairs.py): as the top admin, and in the demo agent's
+    own book, every status has clients; among them a policy under another agent's NPN, a
+    carrier no plugin answers to, an application too recent for its carrier's report, and
+    policies no application matches."""
+    summary = generate(db.get_engine(), **SMALL, seed=2)
+    today = date.today()
+    statuses = {s.value for s in ReconciliationStatus}
+    for viewer in (summary.admin_email, summary.agent_email):
+        buckets = api.gql(RECONCILIATION_SUMMARY, as_=viewer)["reconciliationSummary"]
+        counts = {b["status"]: b["count"] for b in buckets}
+        assert set(counts) == statuses and all(counts.values()), (viewer, counts)
+
+    def reconciled(status: str) -> list[dict]:
+        answer = api.gql(RECONCILED, {"s": [status]}, as_=summary.admin_email)
+        return [edge["node"] for edge in answer["reconciliation"]["edges"]]
+
+    # the agent of record moved: the carrier lists the policy under another agent's NPN
+    for node in reconciled("AGENT_OF_RECORD_ELSEWHERE"):
+        client, policy = node["client"], node["policy"]
+        assert policy["agentNpn"] != client["agent"]["npn"]
+        assert policy["clientName"].endswith(client["lastName"])
+        assert policy["agentNpn"] in node["reason"] and client["agent"]["npn"] in node["reason"]
+    matched = reconciled("EFFECTUATED")
+    assert all(n["policy"]["status"] == "ACTIVE" for n in matched)
+    assert all(n["policy"]["agentNpn"] == n["client"]["agent"]["npn"] for n in matched)
+
+    # a carrier no installed plugin answers to
+    names = carrier_names(installed_parsers())
+    unfed = reconciled("NO_CARRIER_FEED")
+    assert unfed and all(not carriers_named(n["client"]["carrier"], names) for n in unfed)
+
+    # submitted too recently for the carrier's newest report to list it
+    newest = {
+        e["carrier"]["key"]: date.fromisoformat(e["lastReportAsOf"])
+        for e in api.gql(FRESHNESS, as_=summary.admin_email)["carrierFreshness"]
+        if e["lastReportAsOf"]
+    }
+    grace = timedelta(days=get_settings().reconcile_grace_days)
+    for node in reconciled("AWAITING_CARRIER"):
+        (key,) = carriers_named(node["client"]["carrier"], names)
+        submitted = datetime.fromisoformat(node["client"]["submittedAt"]).date()
+        assert newest[key] < submitted + grace <= today + grace
+    for node in reconciled("NOT_IN_CARRIER_REPORTS"):
+        (key,) = carriers_named(node["client"]["carrier"], names)
+        submitted = datetime.fromisoformat(node["client"]["submittedAt"]).date()
+        assert newest[key] >= submitted + grace and node["policy"] is None
+
+    # policies no application matches (most of the production), and some that one does
+    without = (
+        """query($w: Boolean) { production(filter: {withoutApplication: $w}) { totalCount } }"""
+    )
+    alone = api.gql(without, {"w": True}, as_=summary.admin_email)["production"]["totalCount"]
+    answered = api.gql(without, {"w": False}, as_=summary.admin_email)["production"]["totalCount"]
+    assert alone > 0 and answered > 0 and alone + answered == SMALL["policies"]

@@ -154,6 +154,24 @@ def test_statuses_filter_and_summary_by_status(api, every_status):
     assert rates["NO_CARRIER_FEED"] is None and rates["EFFECTUATED"] == 1.0
 
 
+def test_the_carriers_filter_lists_each_summary_buckets_applications(api, every_status):
+    """A bucket of the summary by carrier and status lists through the same filter: its
+    carrier's key (none for NO_CARRIER_FEED, whose carrier names no plugin) and its status."""
+    buckets = api.gql(SUMMARY, {"g": ["CARRIER", "STATUS"]}, as_="admin@top.test")
+    for bucket in buckets["reconciliationSummary"]:
+        f = {"statuses": [bucket["status"]]}
+        if bucket["carrier"]:
+            f["carriers"] = [bucket["carrier"]]
+        listed = statuses(api, f=f)  # totalCount, counted apart, agrees (reconciled asserts it)
+        assert len(listed) == bucket["count"] and set(listed.values()) == {bucket["status"]}
+    uhc = statuses(api, f={"carriers": ["uhc"]})
+    assert len(uhc) == 8 and not {"oscar", "blank"} & set(uhc)
+    assert statuses(api, f={"carriers": ["humana"]}) == {}
+    f = {"carriers": ["uhc", "humana"]}
+    (total,) = api.gql(SUMMARY, {"g": [], "f": f}, as_="admin@top.test")["reconciliationSummary"]
+    assert total["count"] == 8 and total["effectuationRate"] == pytest.approx(1 / 7)
+
+
 @pytest.mark.parametrize(
     ("email", "expected"),
     [

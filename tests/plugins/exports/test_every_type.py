@@ -94,6 +94,7 @@ def test_export_types_tell_each_role_its_types_with_legend_and_parameters(books,
     reconciliation_filter = {name: client_filter[name] for name in client_filter}
     del reconciliation_filter["includeUnsubmitted"]
     reconciliation_filter["includeThreeWayCallResolved"] = ("Boolean", False, True)
+    reconciliation_filter["carriers"] = ("[String!]", False, None)
     reconciliation_filter["statuses"] = ("[ReconciliationStatus!]", False, None)
     assert params(admin["effectuation"]) == params(agent["effectuation"]) == reconciliation_filter
     assert params(admin["payouts_program_report"]) == {
