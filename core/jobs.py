@@ -4,11 +4,8 @@ function and what its failures mean (`Work`), nothing else.
 
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running
-elsewhere, finished) is not claimed, so a re-delivered message is a no-op. A worker's message
-(`fair`) names a job but is only a token saying "there is work of this kind": it takes the job it
-names over if that job's worker died, and otherwise the fairest waiting job (fairness.py), which
-may be another. Every job sent has its message, and every message claims at most one waiting job
-(one that no other worker claims: the UPDATE's guard), so no job is left without one.
+elsewhere, finished) is not claimed, so a re-delivered message is a no-op. A worker's message is
+a token for its kind of job: it claims the fairest waiting job (fairness.py), its own or another.
 
 A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
 a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file
@@ -73,14 +70,8 @@ def run(
     elsewhere, given up, or nothing waiting)."""
     settings = get_settings()
     with db.session() as session:
-        job_id = claim(
-            session,
-            kind.model,
-            job_id,
-            settings.job_stale_seconds,
-            settings.job_max_attempts,
-            fair=fair,
-        )
+        stale, attempts = settings.job_stale_seconds, settings.job_max_attempts
+        job_id = claim(session, kind.model, job_id, stale, attempts, fair=fair)
         if job_id is None:
             return None
         job = session.get(kind.model, job_id)
@@ -135,15 +126,11 @@ def claim(
 ) -> str | None:
     """Claim a job for this run and return its id; None when there is none for it to do. A
     dead worker's job with no attempts left is given up on the way (so a re-delivered message
-    never runs it).
-
-    Without `fair`, the job `job_id` or none (`downline export`, `downline ingest`). With `fair`
-    (a worker's message): `job_id` if its worker died (taken over as ever), else the fairest
-    waiting job of its kind (fairness.fairest), `job_id` or another. Each pick is claimed by the
-    same guarded UPDATE; one that another worker claimed first is picked again. A pick passes
-    over a row locked at that moment (SKIP LOCKED: another worker choosing it, or the sweep
-    marking it sent), so when none is left to pick, `job_id` itself is claimed if it still
-    waits (waiting for such a lock): a message never leaves its own job waiting."""
+    never runs it). Without `fair`, `job_id` or none (the CLI). With `fair` (a worker's
+    message): `job_id` if its worker died, else the fairest waiting job (fairness.fairest), each
+    pick claimed by the same guarded UPDATE and picked again if another worker was first. A pick
+    passes over rows locked at that moment (SKIP LOCKED), so when none is left, `job_id` itself
+    is claimed if it still waits: a message never leaves its own job waiting."""
     stale = utcnow() - timedelta(seconds=stale_seconds)
     dead = retakeable(model, stale, max_attempts)
     if _take(session, model, job_id, dead if fair else or_(model.status == QUEUED, dead)):
