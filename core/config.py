@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     """The most objects one operation may ask for: a list costs its `first` (or its default page)
     times the cost of what it selects, summed over the operation (schema/cost.py). Beyond it,
     BAD_USER_INPUT naming the cost and the limit, before anything runs."""
+    max_active_jobs_per_user: int = Field(default=5, ge=1)
+    """Exports, and separately carrier reports, one user may have QUEUED or PROCESSING at once
+    through the API; one more is refused with RATE_LIMITED (audited). The operator's own
+    commands (`downline export --as`, `downline ingest --as`) run their job themselves, beside
+    the workers, and are never refused by it."""
     max_sockets_per_user: int = Field(default=20, ge=1)
     """WebSockets one user may hold open at once in one API process; one more is closed with
     4429 "Too many connections" as soon as it signs in. Counted per process: behind N API

@@ -33,5 +33,11 @@ class ExportsDisabled(DownlineError):
     code = "EXPORTS_DISABLED"
 
 
+class RateLimited(DownlineError):
+    """The caller has as many jobs of a kind waiting or running as one user may."""
+
+    code = "RATE_LIMITED"
+
+
 class Unauthenticated(DownlineError):
     code = "UNAUTHENTICATED"

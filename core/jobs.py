@@ -4,7 +4,8 @@ function and what its failures mean (`Work`), nothing else.
 
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running
-elsewhere, finished) is not claimed, so a re-delivered message is a no-op.
+elsewhere, finished) is not claimed, so a re-delivered message is a no-op. A worker's message is
+a token for its kind of job: it claims the fairest waiting job (fairness.py), its own or another.
 
 A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
 a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db
+from downline.core import audit, db, fairness
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
 from downline.core.models import CarrierReport, Export, utcnow
@@ -52,19 +53,30 @@ class Work:
     describe: Callable[[object, Exception], str] = lambda job, refusal: str(refusal)
 
 
-def run(kind: Work, job_id: str, work: Callable[[object], object], progress=None):
-    """Claim the job and run `work(job)` under a heartbeat. `work` moves the job to SUCCEEDED
-    itself (in the transaction of its effect, or by `finish`) and returns the row as it stands;
-    if it raises, the job ends FAILED (or, for a transient failure, goes back to the queue).
-    None when the job was not this run's to do (finished, running elsewhere, given up)."""
+def run(
+    kind: Work,
+    job_id: str,
+    work: Callable[[object], object],
+    progress=None,
+    *,
+    fair: bool = False,
+    claimed: Callable[[object], None] | None = None,
+):
+    """Claim the job (with `fair`, the job a worker's message should run: `claim`) and run
+    `work(job)` under a heartbeat. `work` moves the job to SUCCEEDED itself (in the transaction
+    of its effect, or by `finish`) and returns the row as it stands; if it raises, the job ends
+    FAILED (or, for a transient failure, goes back to the queue). `claimed(job)` hears which job
+    was claimed before it runs. None when no job was this run's to do (finished, running
+    elsewhere, given up, or nothing waiting)."""
     settings = get_settings()
     with db.session() as session:
-        claimed = claim(
-            session, kind.model, job_id, settings.job_stale_seconds, settings.job_max_attempts
-        )
-        if not claimed:
+        stale, attempts = settings.job_stale_seconds, settings.job_max_attempts
+        job_id = claim(session, kind.model, job_id, stale, attempts, fair=fair)
+        if job_id is None:
             return None
         job = session.get(kind.model, job_id)
+    if claimed is not None:
+        claimed(job)
     name = kind.model.__name__
     try:
         with heartbeating(kind.model, job_id, attempt=job.attempts):
@@ -100,28 +112,54 @@ def release(job) -> None:
         session.commit()
 
 
-def claim(session: Session, model, job_id: str, stale_seconds: int, max_attempts: int) -> bool:
-    """Claim the job for this run; False when it is not this run's to do. A dead worker's job
-    with no attempts left is given up on the way (so a re-delivered message never runs it)."""
+FAIR_TRIES = 10  # picks lost to other workers before a message falls back to its own job
+
+
+def claim(
+    session: Session,
+    model,
+    job_id: str,
+    stale_seconds: int,
+    max_attempts: int,
+    *,
+    fair: bool = False,
+) -> str | None:
+    """Claim a job for this run and return its id; None when there is none for it to do. A
+    dead worker's job with no attempts left is given up on the way (so a re-delivered message
+    never runs it). Without `fair`, `job_id` or none (the CLI). With `fair` (a worker's
+    message): `job_id` if its worker died, else the fairest waiting job (fairness.fairest), each
+    pick claimed by the same guarded UPDATE and picked again if another worker was first. A pick
+    passes over rows locked at that moment (SKIP LOCKED), so when none is left, `job_id` itself
+    is claimed if it still waits: a message never leaves its own job waiting."""
+    stale = utcnow() - timedelta(seconds=stale_seconds)
+    dead = retakeable(model, stale, max_attempts)
+    if _take(session, model, job_id, dead if fair else or_(model.status == QUEUED, dead)):
+        return job_id
+    give_up(session, model, stale_seconds, max_attempts, job_id)
+    if not fair:
+        return None
+    for _ in range(FAIR_TRIES):
+        chosen = fairness.fairest(session, model)  # locked on PostgreSQL until the commit
+        if chosen is None:
+            session.rollback()
+            break
+        if _take(session, model, chosen, model.status == QUEUED):
+            return chosen
+    if _take(session, model, job_id, model.status == QUEUED):
+        return job_id
+    return None
+
+
+def _take(session: Session, model, job_id: str, claimable: ColumnElement[bool]) -> bool:
+    """The one conditional UPDATE of a claim, committed: True when it claimed the job."""
     now = utcnow()
-    stale = now - timedelta(seconds=stale_seconds)
     result = session.execute(
         update(model)
-        .where(
-            model.id == job_id, or_(model.status == QUEUED, retakeable(model, stale, max_attempts))
-        )
-        .values(
-            status=PROCESSING,
-            attempts=model.attempts + 1,
-            heartbeat_at=now,
-            started_at=now,
-        )
+        .where(model.id == job_id, claimable)
+        .values(status=PROCESSING, attempts=model.attempts + 1, heartbeat_at=now, started_at=now)
     )
     session.commit()
-    if result.rowcount == 1:
-        return True
-    give_up(session, model, stale_seconds, max_attempts, job_id)
-    return False
+    return result.rowcount == 1
 
 
 def retakeable(model, stale: datetime, max_attempts: int) -> ColumnElement[bool]:

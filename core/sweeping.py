@@ -2,24 +2,28 @@
 jobs whose wake-up was lost are found and sent again, and export files past their retention
 are deleted (the history row keeps saying when).
 
-- QUEUED for longer than a minute: its message was lost (or the broker was down).
-- PROCESSING without a heartbeat for DOWNLINE_JOB_STALE_SECONDS: its worker died.
-Sending such a job twice is harmless: the claim lets one run through. A job whose worker died on
-it DOWNLINE_JOB_MAX_ATTEMPTS times is not sent: it is given up (FAILED, saying so).
+- QUEUED, with neither its request nor the last message the sweep sent for it (`sent_at`)
+  within DOWNLINE_JOB_STALE_SECONDS: its message was lost (or the broker was down).
+- PROCESSING without a heartbeat for DOWNLINE_JOB_STALE_SECONDS: its worker died. Sent again
+  unless the sweep sent it since that attempt started, less than the stale limit ago.
+Each job found has its `sent_at` moved to now by the same UPDATE that finds it, so a job waiting
+in a long backlog is sent again once per stale limit, not at every sweep (the duplicates on the
+broker do not grow with the backlog), and two API processes sweeping at once send it once.
+Sending a job twice is harmless: the claim lets one run through.
+A job whose worker died on it DOWNLINE_JOB_MAX_ATTEMPTS times is not sent: it is given up
+(FAILED, saying so).
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from downline.core import jobs
 from downline.core.config import Settings
 from downline.core.models import CarrierReport, Export, utcnow
 from downline.core.storage import Storage
-
-QUEUED_GRACE = timedelta(seconds=60)
 
 
 @dataclass
@@ -35,12 +39,23 @@ def _given_up(session: Session, model, settings: Settings) -> list[str]:
     return jobs.give_up(session, model, settings.job_stale_seconds, settings.job_max_attempts)
 
 
-def _waiting(session: Session, model, since_column, settings: Settings) -> list[str]:
+def _to_send(session: Session, model, since_column, settings: Settings) -> list[str]:
+    """The jobs of `model` to send again, marked sent now (module docstring)."""
     now = utcnow()
     stale = now - timedelta(seconds=settings.job_stale_seconds)
-    lost = (model.status == jobs.QUEUED) & (since_column < now - QUEUED_GRACE)
-    query = select(model.id).where(lost | jobs.retakeable(model, stale, settings.job_max_attempts))
-    return list(session.scalars(query))
+    lost = (model.status == jobs.QUEUED) & (func.coalesce(model.sent_at, since_column) < stale)
+    not_resent = (
+        model.sent_at.is_(None) | (model.sent_at <= model.started_at) | (model.sent_at < stale)
+    )
+    dead = jobs.retakeable(model, stale, settings.job_max_attempts) & not_resent
+    found = session.execute(
+        update(model)
+        .where(lost | dead)
+        .values(sent_at=now)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(found.scalars())
 
 
 def sweep(session: Session, settings: Settings, storage: Storage) -> Swept:
@@ -48,8 +63,8 @@ def sweep(session: Session, settings: Settings, storage: Storage) -> Swept:
         exports_given_up=_given_up(session, Export, settings),
         reports_given_up=_given_up(session, CarrierReport, settings),
     )
-    swept.exports = _waiting(session, Export, Export.requested_at, settings)
-    swept.reports = _waiting(session, CarrierReport, CarrierReport.uploaded_at, settings)
+    swept.exports = _to_send(session, Export, Export.requested_at, settings)
+    swept.reports = _to_send(session, CarrierReport, CarrierReport.uploaded_at, settings)
     expired = utcnow() - timedelta(days=settings.export_retention_days)
     old = select(Export).where(
         Export.status == jobs.SUCCEEDED,

@@ -4,6 +4,7 @@ live status, and the audit trail."""
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
+from functools import partial
 
 import anyio.to_thread
 import strawberry
@@ -244,7 +245,7 @@ class ExportMutation:
     @strawberry.mutation
     async def request_export(self, info: Info, input: RequestExportInput) -> Export:
         row = await run(
-            exporting.request_export,
+            partial(exporting.request_export, limit=get_settings().max_active_jobs_per_user),
             info.context.principal,
             input.type,
             input.params,

@@ -214,6 +214,7 @@ def _create(session, principal, filename, stream, carrier, as_of) -> models.Carr
         carrier=carrier,
         as_of=as_of,
         parsers=plugins.installed_parsers(),
+        limit=get_settings().max_active_jobs_per_user,
     )
 
 

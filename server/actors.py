@@ -1,10 +1,14 @@
 """The Dramatiq actors: each only moves a job row forward (core does the work), and carries
-nothing but the job's id. Retries are few and for transient failures only: core marks a job
-FAILED itself for every user-facing failure."""
+nothing but a job's id. A message is a token, "there is work of this kind": the worker runs the
+fairest waiting job of that kind, the one named or another (core/jobs.py, core/fairness.py).
+Retries are few and for transient failures only: core marks a job FAILED itself for every
+user-facing failure. The job a message last ran is kept in its options (`claimed`), so that when
+its retries run out, that job is the one given up."""
 
 import logging
 
 import dramatiq
+from dramatiq.middleware import CurrentMessage
 
 from downline.core import events, plugins
 from downline.core.carriers import run as ingesting
@@ -27,6 +31,13 @@ def _publish(kind: str):
     return publish
 
 
+def _remember(job) -> None:
+    """Note in the message being run which job (and attempt) it claimed."""
+    message = CurrentMessage.get_current_message()
+    if message is not None:  # None: the actor called as a function (tests)
+        message.options["claimed"] = {"id": job.id, "attempt": job.attempts}
+
+
 @dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=1000, time_limit=6 * 3600 * 1000)
 def ingest_report(report_id: str) -> None:
     ingesting.run_report(
@@ -34,6 +45,8 @@ def ingest_report(report_id: str) -> None:
         get_storage(get_settings()),
         plugins.installed_parsers(),
         progress=_publish("report"),
+        fair=True,
+        claimed=_remember,
     )
 
 
@@ -51,13 +64,20 @@ def build_export(export_id: str) -> None:
         plugins.installed_export_types(),
         plugins.notify_export_ready,
         progress=_publish("export"),
+        fair=True,
+        claimed=_remember,
     )
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0)
 def export_gave_up(message_data: dict, _retry_info: dict) -> None:
-    """Retries of a transient failure ran out: the export fails, saying so."""
-    exporting.give_up(message_data["args"][0])
+    """Retries of a transient failure ran out: the export the message last ran fails, saying
+    so (unless another worker has it now)."""
+    claimed = message_data["options"].get("claimed")
+    if claimed is None:
+        exporting.give_up(message_data["args"][0])
+    else:
+        exporting.give_up(claimed["id"], claimed["attempt"])
 
 
 class DramatiqQueue:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
 
 from downline.core.config import Settings, get_settings
 
@@ -80,6 +81,8 @@ def ping() -> None:
 
 
 broker = make_broker(get_settings())
+# The actors note in the message they run which job they claimed (server/actors.py).
+broker.add_middleware(CurrentMessage())
 dramatiq.set_broker(broker)
 if get_settings().tracing:
     # Here, so that `downline worker` processes trace their jobs as the API does.

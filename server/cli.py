@@ -94,6 +94,10 @@ def worker(
 
     if not get_settings().broker_url:
         fail("DOWNLINE_BROKER_URL is not set: `downline serve` runs the workers in-process")
+    # A process takes no more messages than it has threads (Dramatiq's default is twice as
+    # many): a message waits for a thread of its own process, and a message is a token for any
+    # waiting job (core/fairness.py), so it must not wait in a busy process beside an idle one.
+    os.environ.setdefault("dramatiq_queue_prefetch", str(threads))
     args = ["dramatiq", "downline.server.actors", "--processes", str(processes)]
     os.execvp(sys.executable, [sys.executable, "-m", *args, "--threads", str(threads)])
 

@@ -1,15 +1,19 @@
 """A carrier report comes in (GraphQL upload, or `downline ingest`): its raw file stored and its
-report row made QUEUED, audited; or the upload refused, audited too. The run is run.py's."""
+report row made QUEUED, audited; or the upload refused, audited too. The run is run.py's.
+
+An uploader with as many reports waiting or running as it may have (`limit`) is refused before
+its file is stored; two uploads racing for the last place are decided with the row's INSERT
+(fairness.admit), and the loser's stored file is deleted again: a refused upload keeps nothing."""
 
 from datetime import date
 from typing import BinaryIO
 
 from sqlmodel import Session
 
-from downline.core import audit
+from downline.core import audit, fairness
 from downline.core.book.scope import Principal
 from downline.core.carriers.parsers import CarrierParser
-from downline.core.errors import BadUserInput, DownlineError
+from downline.core.errors import BadUserInput, DownlineError, RateLimited
 from downline.core.models import CarrierReport, utcnow
 from downline.core.storage import Storage
 
@@ -24,16 +28,22 @@ def create_report(
     carrier: str | None,
     as_of: date | None,
     parsers: dict[str, CarrierParser],
+    limit: int | None = None,
 ) -> CarrierReport:
     """Store the raw file and insert its report row, QUEUED and committed (send the message
     only after this returns). `principal` None is the operator (`downline ingest` without
-    --as)."""
+    --as). `limit`: how many reports the uploader may have waiting or running, this one
+    included (the API's DOWNLINE_MAX_ACTIVE_JOBS_PER_USER; RATE_LIMITED beyond); None for
+    `downline ingest`, which runs the report itself."""
+    capped = principal is not None and limit is not None
     try:
         if carrier is not None and carrier not in parsers:
             known = ", ".join(parsers)
             raise BadUserInput(
                 f"unknown carrier {carrier!r} (known carriers: {known})", field="carrier"
             )
+        if capped:
+            fairness.check(session, CarrierReport, principal.email, limit)
     except DownlineError as refusal:
         refuse_upload(session, principal, refusal, filename)
         raise
@@ -47,7 +57,16 @@ def create_report(
     )
     report.storage_key = f"reports/{report.id}/raw"
     storage.put(report.storage_key, stream)
-    session.add(report)
+    try:
+        if capped:
+            fairness.admit(session, report, limit)
+        else:
+            session.add(report)
+    except RateLimited as refusal:  # another upload took the last place meanwhile
+        session.rollback()
+        storage.delete(report.storage_key)
+        refuse_upload(session, principal, refusal, filename)
+        raise
     who = _uploader(principal)
     audit.record(session, "report_uploaded", "ok", **who, report_id=report.id, detail=filename)
     session.commit()

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, jobs
+from downline.core import audit, db, fairness, jobs
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
@@ -70,28 +70,36 @@ def request_export(
     params: object,
     types: dict[str, ExportType],
     request_base_url: str | None = None,
+    *,
+    limit: int | None = None,
 ) -> Export:
     """Check and record a request: the QUEUED row is committed when this returns (send the
     message after). A refusal is audited and raised. `request_base_url` is the address the
-    request came to, kept for the emailed link (core/exports/links.py)."""
+    request came to, kept for the emailed link (core/exports/links.py). `limit`: how many
+    exports the requester may have waiting or running, this one included (the API's
+    DOWNLINE_MAX_ACTIVE_JOBS_PER_USER; RATE_LIMITED beyond, fairness.py); None for the
+    operator's `downline export`, which runs the export itself."""
     try:
         export_type = _allowed(session, principal, type_key, types)
         checked = validate(export_type, params)
+        export = Export(
+            type=export_type.key,
+            scope=scope_of(principal).value,
+            params=checked,
+            requester_email=principal.email,
+            request_base_url=request_base_url,
+            **export_access.place_of(principal),
+        )
+        if limit is None:
+            session.add(export)
+        else:
+            fairness.admit(session, export, limit)
     except DownlineError as refusal:
         session.rollback()
         detail = f"{type_key}: {refusal.message}"  # what was asked for, and why not
         audit.record(session, "export_refused", refusal.code, actor=principal, detail=detail)
         session.commit()
         raise
-    export = Export(
-        type=export_type.key,
-        scope=scope_of(principal).value,
-        params=checked,
-        requester_email=principal.email,
-        request_base_url=request_base_url,
-        **export_access.place_of(principal),
-    )
-    session.add(export)
     audit.record(session, "export_requested", "ok", actor=principal, export_id=export.id)
     session.commit()
     return export
@@ -134,14 +142,18 @@ def run_export(
     types: dict[str, ExportType],
     notify: Notify,
     progress: Progress | None = None,
+    *,
+    fair: bool = False,
+    claimed: Callable[[Export], None] | None = None,
 ) -> Export | None:
     """Claim the export and build its file; None when it was not claimable (finished,
-    running on a live worker, or given up: jobs.py). A transient failure hands the row back
-    (QUEUED) and raises, for the broker to retry. `notify(export, link, recipient)` tells the
-    requester the file is ready (the plugins' `downline_export_ready`, passed in by the caller
-    that owns them)."""
+    running on a live worker, or given up: jobs.py). With `fair` (a worker's message), the
+    export built is the fairest waiting one, `export_id` or another, and `claimed(export)` hears
+    which (jobs.run). A transient failure hands the row back (QUEUED) and raises, for the broker
+    to retry. `notify(export, link, recipient)` tells the requester the file is ready (the
+    plugins' `downline_export_ready`, passed in by the caller that owns them)."""
     work = partial(_build, storage=storage, types=types, notify=notify, progress=progress)
-    return jobs.run(EXPORTS, export_id, work, progress)
+    return jobs.run(EXPORTS, export_id, work, progress, fair=fair, claimed=claimed)
 
 
 def _build(export: Export, storage: Storage, types, notify: Notify, progress) -> Export:
@@ -314,16 +326,21 @@ def _update(export: Export, progress: Progress | None, **values) -> None:
             progress(session.get(Export, export.id))
 
 
-def give_up(export_id: str) -> None:
-    """The broker's retries ran out on transient failures: fail the export, saying so."""
+def give_up(export_id: str, attempt: int | None = None) -> None:
+    """The broker's retries ran out on transient failures: fail the export, saying so, unless
+    it is no longer the failing run's (`attempt`, the claim that failed last): finished, or
+    claimed again by another worker (a waiting job is taken by any worker's message)."""
     error = (
         "The export could not be built after several attempts (a temporary problem on our "
         "side). Request it again in a few minutes."
     )
+    ours = Export.status == jobs.QUEUED
+    if attempt is not None:
+        ours = ours | ((Export.status == jobs.PROCESSING) & (Export.attempts == attempt))
     with db.session() as session:
         result = session.execute(
             update(Export)
-            .where(Export.id == export_id, Export.status.not_in(jobs.TERMINAL))
+            .where(Export.id == export_id, ours)
             .values(status=jobs.FAILED, finished_at=utcnow(), error=error)
         )
         if result.rowcount == 1:

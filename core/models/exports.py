@@ -37,5 +37,9 @@ class Export(SQLModel, table=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    # When the sweep last sent a message for the job (None: only the API's, sent as the row is
+    # committed, so its request time stands for it). The sweep sends a waiting job again only
+    # once that is older than DOWNLINE_JOB_STALE_SECONDS (core/sweeping.py).
+    sent_at: datetime | None = None
     attempts: int = 0
     file_deleted_at: datetime | None = None

@@ -309,3 +309,40 @@ def test_0008_fills_the_match_keys_of_existing_clients_and_policies(unmigrated):
         assert policies.scalars().all() == ["delacruz"]
     indexes = {i["name"] for i in sa.inspect(unmigrated).get_indexes("policy")}
     assert "ix_policy_person" in indexes
+
+
+# ---- 0011: when a job's message was last sent -----------------------------------------------
+
+
+def test_0011_gives_every_job_an_empty_sent_at_and_takes_it_away_again(unmigrated):
+    to_revision(unmigrated, "0010")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with unmigrated.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO export (id, type, scope, params, requester_email, status,"
+                " rows_written, requested_at, attempts) VALUES ('e1', 'clients', 'AGENT', '{}',"
+                " 'eve@t.test', 'QUEUED', 0, :now, 0)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO carrier_report (id, filename, storage_key, as_of, status,"
+                " rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected,"
+                " unmatched_npns, uploaded_at, attempts) VALUES ('r1', 'f.csv', 'k',"
+                " '2026-12-01', 'QUEUED', 0, 0, 0, 0, 0, '[]', :now, 0)"
+            ),
+            {"now": now},
+        )
+
+    to_revision(unmigrated, "head")
+
+    with unmigrated.connect() as conn:
+        for table, job in (("export", "e1"), ("carrier_report", "r1")):
+            sent = conn.execute(sa.text(f"SELECT id, sent_at FROM {table}")).all()
+            assert [tuple(row) for row in sent] == [(job, None)]
+
+    to_revision(unmigrated, "0010", down=True)
+    for table in ("export", "carrier_report"):
+        assert "sent_at" not in {c["name"] for c in sa.inspect(unmigrated).get_columns(table)}

@@ -213,8 +213,9 @@ def queued_api(database, load_book, monkeypatch) -> Iterator[Api]:
 
 @pytest.fixture
 def build_export() -> Callable:
-    """`build_export(export_id, types=None)`: what a worker does with an export's message
-    (server/actors.py), in this thread, with the installed export types or `types`."""
+    """`build_export(export_id, types=None)`: build that export as a worker does (the run of
+    core/exports/run.py), in this thread, with the installed export types or `types`; that
+    export, not the fairest waiting one a worker's message would take."""
     from downline.core import plugins
     from downline.core.config import get_settings
     from downline.core.exports import run as exporting

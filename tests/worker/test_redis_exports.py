@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 
 from downline.core import db, tokens
 from downline.core.config import get_settings
@@ -54,6 +55,28 @@ def test_a_worker_process_builds_the_export_and_the_api_serves_it(live_stack, bo
     outbox = Path(live_stack.env["DOWNLINE_VAR_DIR"]) / "outbox"
     mails = [p.read_text() for p in outbox.glob(f"*{export_id}.eml")]
     assert len(mails) == 1 and f"/exports/{export_id}/download?token=" in mails[0]
+
+
+# Several processes on one database: PostgreSQL's job (and one stack keeps it cheap).
+@pytest.mark.parametrize(
+    "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_one_worker_thread_serves_the_waiting_users_in_turn(live_stacks, book):
+    """Eve's five exports are waiting, then Dan's one, when a worker with one thread starts: it
+    takes a message at a time, and each runs the fairest waiting export, so Dan's runs second."""
+    stack = live_stacks(worker=False)
+    stack.worker_command[stack.worker_command.index("--threads") + 1] = "1"
+    eves = [gql(stack, "eve@t.test", REQUEST, {"type": "clients"}) for _ in range(5)]
+    dans = gql(stack, "dan@t.test", REQUEST, {"type": "clients"})["requestExport"]["id"]
+    stack.start_worker()
+    for email, export_id in [
+        ("dan@t.test", dans),
+        *(("eve@t.test", e["requestExport"]["id"]) for e in eves),
+    ]:
+        assert wait_done(stack, email, export_id, timeout=60)["status"] == "SUCCEEDED"
+    with db.session() as session:
+        owners = session.scalars(select(Export.requester_email).order_by(Export.started_at)).all()
+    assert owners == ["eve@t.test", "dan@t.test", *["eve@t.test"] * 4]
 
 
 @pytest.fixture

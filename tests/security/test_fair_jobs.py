@@ -1,0 +1,155 @@
+"""Fair use of the workers (domain rule "Fair use").
+
+One user has at most DOWNLINE_MAX_ACTIVE_JOBS_PER_USER (5) exports, and as many carrier reports,
+QUEUED or PROCESSING: one more is refused RATE_LIMITED, audited, and a refused upload stores
+nothing; once one finishes, the next is accepted. Two requests at once never both take the last
+place. A worker's message takes the fairest waiting job, not necessarily its own: the oldest of
+the user with the fewest running, users served in turn, so one user's one-row export never waits
+behind another user's backlog.
+
+The API here runs no worker (`queued_api`): jobs stay QUEUED until the test runs a worker's code.
+"""
+
+import json
+import threading
+
+from sqlalchemy import select
+
+from downline.core import db, plugins
+from downline.core.book.scope import load_principal
+from downline.core.carriers import run as ingesting
+from downline.core.config import get_settings
+from downline.core.errors import RateLimited
+from downline.core.exports import run as exporting
+from downline.core.models import Export
+from downline.core.storage import get_storage
+from tests.conftest import SAMPLES
+from tests.security.conftest import EXPORT, REQUEST
+
+AUDIT = "{ auditEvents { edges { node { action outcome detail } } } }"
+UPLOAD = "mutation($file: Upload!) { uploadCarrierReport(file: $file) { id status } }"
+SAMPLE = SAMPLES / "humana-2026-11-24.csv"
+EXPORTS_FULL = "you have 5 exports waiting or running; request more when one finishes"
+REPORTS_FULL = "you have 5 carrier reports waiting or running; upload more when one finishes"
+
+
+def request(api, email: str, type_: str = "clients") -> dict:
+    return api.post(REQUEST, {"type": type_, "params": None}, as_=email).json()
+
+
+def upload(api, email: str) -> dict:
+    operations = {"query": UPLOAD, "variables": {"file": None}}
+    response = api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (SAMPLE.name, SAMPLE.read_bytes(), "text/csv")},
+        headers={"Authorization": f"Bearer {api.token(email)}"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def audited(api, email: str) -> list[dict]:
+    return [e["node"] for e in api.gql(AUDIT, as_=email)["auditEvents"]["edges"]]
+
+
+def stored_reports() -> list:
+    folder = get_settings().var_dir / "files" / "reports"
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_a_sixth_export_waiting_or_running_is_refused_until_one_finishes(queued_api):
+    queued = [request(queued_api, "eve@t.test")["data"]["requestExport"] for _ in range(5)]
+    assert {e["status"] for e in queued} == {"QUEUED"}
+
+    refused = request(queued_api, "eve@t.test", "leads")
+    assert refused["data"] is None
+    [error] = refused["errors"]
+    assert (error["extensions"]["code"], error["message"]) == ("RATE_LIMITED", EXPORTS_FULL)
+    assert {
+        "action": "export_refused",
+        "outcome": "RATE_LIMITED",
+        "detail": f"leads: {EXPORTS_FULL}",
+    } in audited(queued_api, "eve@t.test")
+    assert "errors" not in request(queued_api, "dan@t.test")  # another user's places are its own
+
+    done = exporting.run_export(
+        queued[0]["id"],
+        get_storage(get_settings()),
+        plugins.installed_export_types(),
+        plugins.notify_export_ready,
+    )
+    assert done.status == "SUCCEEDED"
+    again = request(queued_api, "eve@t.test", "leads")
+    assert again["data"]["requestExport"]["status"] == "QUEUED", again
+
+
+def test_a_sixth_report_waiting_is_refused_and_its_file_is_not_stored(queued_api):
+    queued = [upload(queued_api, "admin@top.test")["data"]["uploadCarrierReport"] for _ in range(5)]
+    assert len(stored_reports()) == 5
+
+    refused = upload(queued_api, "admin@top.test")
+    assert refused["data"] is None
+    [error] = refused["errors"]
+    assert (error["extensions"]["code"], error["message"]) == ("RATE_LIMITED", REPORTS_FULL)
+    assert len(stored_reports()) == 5  # nothing of the refused file was kept
+    assert {
+        "action": "upload_refused",
+        "outcome": "RATE_LIMITED",
+        "detail": f"{SAMPLE.name}: {REPORTS_FULL}",
+    } in audited(queued_api, "admin@top.test")
+
+    done = ingesting.run_report(
+        queued[0]["id"], get_storage(get_settings()), plugins.installed_parsers()
+    )
+    assert done.status in ("SUCCEEDED", "FAILED")  # either way, no longer waiting or running
+    again = upload(queued_api, "admin@top.test")
+    assert again["data"]["uploadCarrierReport"]["status"] == "QUEUED", again
+
+
+def test_requests_at_once_never_both_take_the_last_place(queued_api):
+    for _ in range(4):
+        request(queued_api, "eve@t.test")
+    outcomes: list[str] = []
+    start = threading.Barrier(6)
+
+    def ask() -> None:
+        with db.session() as session:
+            principal = load_principal(session, "eve@t.test")
+            start.wait()
+            try:
+                exporting.request_export(
+                    session, principal, "clients", {}, plugins.installed_export_types(), limit=5
+                )
+                outcomes.append("queued")
+            except RateLimited:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["queued"] + ["refused"] * 5
+    with db.session() as session:
+        assert len(session.scalars(select(Export.id)).all()) == 5
+
+
+def test_a_worker_serves_the_waiting_users_in_turn(queued_api):
+    """Eve queues five exports, then Dan one; one worker thread takes a message at a time.
+    Dan's export runs second, not sixth: each message runs the fairest waiting export."""
+    from downline.server.actors import build_export
+
+    eves = [request(queued_api, "eve@t.test")["data"]["requestExport"]["id"] for _ in range(5)]
+    dans = request(queued_api, "dan@t.test")["data"]["requestExport"]["id"]
+
+    for export_id in [*eves, dans]:  # the messages, in the order they were sent
+        build_export(export_id)
+
+    with db.session() as session:
+        started = session.scalars(select(Export.id).order_by(Export.started_at)).all()
+    assert started == [eves[0], dans, *eves[1:]]
+    for email, export_id in [("dan@t.test", dans), *(("eve@t.test", e) for e in eves)]:
+        export = queued_api.gql(EXPORT, {"id": export_id}, as_=email)["export"]
+        assert export["status"] == "SUCCEEDED", export
