@@ -1,15 +1,22 @@
 """The per-request context: the caller's principal, and DataLoaders made fresh per operation.
 
 Database work is synchronous (one engine serves the API, the CLI and the workers alike), so every
-resolver hands it to a worker thread with `run`: the event loop never blocks on SQL.
+resolver hands it to a worker thread with `run`: the event loop never blocks on SQL. Within an
+HTTP request every `run` shares the request's `Unit`: one session, so one connection and one
+transaction, from the principal's load to the last resolver.
 """
 
+import asyncio
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+import anyio
 import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
 from downline.core import db
@@ -22,8 +29,66 @@ from downline.core.production import reconciliation
 T = TypeVar("T")
 
 
+class Unit:
+    """The database work of one HTTP request (server/graphql.py opens one around each operation
+    but an upload): one session that the principal's load and every resolver share, used by one
+    `run` at a time, each one hop to a worker thread. The connection is not pinged when taken
+    from the pool: the request's first statement (loading its principal) is tried again on a
+    fresh connection when the pooled one turns out dead. A `run` that raises ends the session
+    (its transaction rolled back); the next `run` opens another."""
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+        self._lock = asyncio.Lock()
+
+    async def run(self, fn: Callable[..., T], *args: Any, first: bool = False) -> T:
+        """`fn(session, *args)` in a worker thread; `first`: the request's first statement."""
+        async with self._lock:
+            return await anyio.to_thread.run_sync(self._call, fn, args, first)
+
+    async def close(self) -> None:
+        """Give the connection back (rolling back what was not committed)."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            with anyio.CancelScope(shield=True):  # a request cancelled still gives it back
+                await anyio.to_thread.run_sync(session.close)
+
+    def _call(self, fn: Callable[..., T], args: tuple, first: bool) -> T:
+        retried = first and self._session is None
+        try:
+            return self._attempt(fn, args, unpinged=retried)
+        except DBAPIError as exc:
+            if not (retried and exc.connection_invalidated):
+                raise
+        # The pooled connection was dead (the database restarted, or dropped it): the pool has
+        # replaced it and every connection opened before it.
+        return self._attempt(fn, args, unpinged=False)
+
+    def _attempt(self, fn: Callable[..., T], args: tuple, unpinged: bool) -> T:
+        if self._session is None:
+            self._session = Session(db.get_engine(), expire_on_commit=False)
+        token = db.unpinged.set(unpinged)
+        try:
+            return fn(self._session, *args)
+        except BaseException:
+            session, self._session = self._session, None
+            session.close()
+            raise
+        finally:
+            db.unpinged.reset(token)
+
+
+# The Unit of the HTTP request being served; None elsewhere (a WebSocket's operations, whose
+# connection lives for hours, and uploads): there each `run` has a session of its own.
+request_unit: ContextVar[Unit | None] = ContextVar("request_unit", default=None)
+
+
 async def run(fn: Callable[..., T], *args: Any) -> T:
-    """Call `fn(session, *args)` in a worker thread with a session of its own."""
+    """Call `fn(session, *args)` in a worker thread: with the request's session in an HTTP
+    request (`Unit`), else with a session of its own."""
+    unit = request_unit.get()
+    if unit is not None:
+        return await unit.run(fn, *args)
 
     def call() -> T:
         with db.session() as session:
