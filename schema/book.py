@@ -1,18 +1,20 @@
 """Clients and leads: their types, their filter inputs (derived from core's filters), and the
 `clients` and `leads` lists of the Query root."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from sqlalchemy import Select
 from strawberry.types import Info
 
 from downline.core import models
-from downline.core.book import clients, filters, leads
+from downline.core.book import clients, filters, leads, roster
 from downline.core.book.filters import ClientFilter, LeadFilter
 from downline.schema.filters import filter_input
-from downline.schema.hierarchy import Agent, agents_read_with, load_agent
-from downline.schema.relay import Connection, Node, list_connection
+from downline.schema.hierarchy import Agent, load_agent, page_agents
+from downline.schema.relay import Connection, Node, asks_for, list_connection
 
 if TYPE_CHECKING:
     from downline.schema.reconciliation import Reconciliation
@@ -48,7 +50,7 @@ class Client(Node):
     read_agent: strawberry.Private[Agent | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Client, agents: dict[str, Agent] | None = None) -> "Client":
+    def from_row(cls, row: models.Client, agent: Agent | None = None) -> "Client":
         return cls(
             id=strawberry.ID(row.id),
             first_name=row.first_name,
@@ -71,12 +73,12 @@ class Client(Node):
             ssn_masked=f"***-**-{row.ssn_last4}" if row.ssn_last4 else None,
             date_of_birth_masked="**/**/****" if row.date_of_birth else None,
             agent_id=row.agent_id,
-            read_agent=agents.get(row.agent_id) if agents else None,
+            read_agent=agent,
         )
 
     @strawberry.field
     def agent(self, info: Info) -> Agent:
-        # Synchronous when the page read the agents with the rows (agents_read_with).
+        # Synchronous when the page read the agents with the rows (roster.with_agents).
         if self.read_agent is not None:
             return self.read_agent
         return load_agent(info, self.agent_id)
@@ -109,7 +111,7 @@ class Lead(Node):
     read_agent: strawberry.Private[Agent | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Lead, agents: dict[str, Agent] | None = None) -> "Lead":
+    def from_row(cls, row: models.Lead, agent: Agent | None = None) -> "Lead":
         return cls(
             id=strawberry.ID(row.id),
             first_name=row.first_name,
@@ -122,12 +124,12 @@ class Lead(Node):
             status=row.status,
             created_at=row.created_at,
             agent_id=row.agent_id,
-            read_agent=agents.get(row.agent_id) if agents else None,
+            read_agent=agent,
         )
 
     @strawberry.field
     def agent(self, info: Info) -> Agent:
-        # Synchronous when the page read the agents with the rows (agents_read_with).
+        # Synchronous when the page read the agents with the rows (roster.with_agents).
         if self.read_agent is not None:
             return self.read_agent
         return load_agent(info, self.agent_id)
@@ -149,8 +151,8 @@ class BookQuery:
     ) -> Connection[Client]:
         core_filter = (filter or ClientFilterInput()).to_core()
         query = clients.clients_query(info.context.principal, core_filter)
-        agents = agents_read_with(info, "edges", "node")
-        return await list_connection(query, clients.ORDER, Client.from_row, first, after, agents)
+        query, convert = _page(info, query, CLIENT_COLUMNS, Client.from_row)
+        return await list_connection(query, clients.ORDER, convert, first, after)
 
     @strawberry.field
     async def leads(
@@ -161,5 +163,31 @@ class BookQuery:
         after: str | None = None,
     ) -> Connection[Lead]:
         query = leads.leads_query(info.context.principal, (filter or LeadFilterInput()).to_core())
-        agents = agents_read_with(info, "edges", "node")
-        return await list_connection(query, leads.ORDER, Lead.from_row, first, after, agents)
+        query, convert = _page(info, query, LEAD_COLUMNS, Lead.from_row)
+        return await list_connection(query, leads.ORDER, convert, first, after)
+
+
+# The columns the types are built from (a page reads these, not the whole row: a Client row has
+# twice as many, and every column fetched costs each row).
+_C, _L = models.Client, models.Lead
+CLIENT_COLUMNS = (
+    _C.id, _C.first_name, _C.last_name, _C.email, _C.phone, _C.state, _C.county, _C.zip,
+    _C.exchange, _C.application_id, _C.plan_year, _C.plan_name, _C.plan_hios_id, _C.carrier,
+    _C.submitted_at, _C.application_status, _C.effective_date, _C.archived, _C.ssn_last4,
+    _C.date_of_birth, _C.agent_id,
+)  # fmt: skip
+LEAD_COLUMNS = (
+    _L.id, _L.first_name, _L.last_name, _L.email, _L.phone, _L.state, _L.zip, _L.source,
+    _L.status, _L.created_at, _L.agent_id,
+)  # fmt: skip
+
+
+def _page(info: Info, query: Select, columns: tuple, from_row: Callable) -> tuple[Select, Callable]:
+    """The list's query narrowed to `columns`, with each row's agent and agency joined when the
+    selection asks for the nodes' agent; and how a row becomes its node."""
+    query = query.with_only_columns(*columns)
+    if not asks_for(info, "edges", "node", "agent"):
+        return query, from_row
+    agent_of = page_agents()
+    query = roster.with_agents(query, columns[-1])
+    return query, lambda row: from_row(row, agent_of(row))

@@ -2,8 +2,10 @@
 rules), and the hierarchy's own Query and Mutation fields."""
 
 import base64
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -104,6 +106,37 @@ async def load_agency(info: Info, agency_id: str) -> Agency:
 
 async def load_agent(info: Info, agent_id: str) -> Agent:
     return Agent.from_row(await info.context.loaders.agent.load(agent_id))
+
+
+def page_agents() -> Callable[[Any], Agent]:
+    """The agent, with its agency, of a page's row read by `roster.with_agents`: one object per
+    agent of the page, however many of its rows name it."""
+    built: dict[str, Agent] = {}
+
+    def agent_of(row) -> Agent:
+        agent = built.get(row.agent__id)
+        if agent is None:
+            agency = SimpleNamespace(
+                id=row.agency__id,
+                name=row.agency__name,
+                npn=row.agency__npn,
+                exports_allowed_for_agents=row.agency__exports_allowed_for_agents,
+                parent_id=row.agency__parent_id,
+            )
+            agent = Agent.from_row(
+                SimpleNamespace(
+                    id=row.agent__id,
+                    name=row.agent__name,
+                    npn=row.agent__npn,
+                    email=row.agent__email,
+                    agency_id=row.agent__agency_id,
+                ),
+                agency,
+            )
+            built[row.agent__id] = agent
+        return agent
+
+    return agent_of
 
 
 def agents_read_with(info: Info, *path: str):
