@@ -18,6 +18,7 @@ from downline.core.config import Settings
 from downline.schema.book import BookQuery, Client, Lead
 from downline.schema.cost import CostLimit
 from downline.schema.errors import shape_all, shaped_stream
+from downline.schema.execution import Execution
 from downline.schema.exports import (
     AuditEvent,
     Export,
@@ -108,6 +109,7 @@ def make_schema(
     if production:
         extensions.append(DisableIntrospection)
     schema = DownlineSchema(
+        execution_context_class=Execution,
         query=QueryRoot,
         mutation=MutationRoot,
         subscription=SubscriptionRoot,
