@@ -57,6 +57,7 @@ class Call:
     pass_self: bool  # its first parameter is `self`: the source
     source_names: tuple[str, ...]  # its `root` or `parent` parameter: the source
     info_name: str | None  # its `info` parameter
+    object_type: GraphQLObjectType | None  # an object type it returns, completed directly
 
 
 Plan = Plain | Call | None  # None: graphql-core's own path
@@ -76,22 +77,23 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
         return None
     if type(field).get_result is not StrawberryField.get_result:
         return None  # a field class of its own: it resolves its own way
+    named = field_def.type
+    named = named.of_type if isinstance(named, GraphQLNonNull) else named
+    object_type = named if is_object_type(named) and _plain_type_check(named) else None
     resolver = field.base_resolver
     if resolver is None:
         if not getattr(field_def.resolve, "_is_default", False):
             return None
-        named = field_def.type
-        named = named.of_type if isinstance(named, GraphQLNonNull) else named
         if is_leaf_type(named):
             return Plain(field.python_name, named, None)
-        if is_object_type(named) and _plain_type_check(named):
-            return Plain(field.python_name, None, named)
+        if object_type is not None:
+            return Plain(field.python_name, None, object_type)
         return None
     if field.is_async or field.arguments:
         return None
     sources = tuple(p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p)
-    info = resolver.info_parameter
-    return Call(field_def, field, resolver.self_parameter is not None, sources, info and info.name)
+    info = resolver.info_parameter and resolver.info_parameter.name
+    return Call(field_def, field, resolver.self_parameter is not None, sources, info, object_type)
 
 
 def _plain_type_check(object_type: GraphQLObjectType) -> bool:
@@ -116,34 +118,37 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plans = _plans.get(parent_type)
-        if plans is None:
-            plans = _plans[parent_type] = {}
         results: dict[str, Any] = {}
         awaitable: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                field_name = field_details_list[0].node.name.value
-                how = plans.get(field_name, False)
-                if how is False:
-                    how = plans[field_name] = plan(parent_type, field_name, self._plain_schema())
+            for response_name, details, how in self._fields(parent_type, grouped_field_set):
                 result = Undefined
                 if type(how) is Plain:
-                    result = self._plain(
-                        how, parent_type, source_value, path, response_name, field_details_list,
-                        position_context,
-                    )  # fmt: skip
+                    leaf = how.leaf
+                    if leaf is not None:  # the most common field of all, inline
+                        try:
+                            value = getattr(source_value, how.attribute)
+                            if value is not None and not isinstance(value, Exception):
+                                result = leaf.coerce_output_value(value)
+                                if result is None:
+                                    result = Undefined
+                        except Exception:  # noqa: BLE001 - graphql-core's path raises it, located
+                            result = Undefined
+                    else:
+                        result = self._plain(
+                            how, parent_type, source_value, path, response_name, details,
+                            position_context,
+                        )  # fmt: skip
                 elif type(how) is Call:
                     field_path = Path(path, response_name, parent_type.name)
                     result = self._call(
-                        how, parent_type, source_value, field_path, field_details_list,
-                        position_context,
-                    )  # fmt: skip
+                        how, parent_type, source_value, field_path, details, position_context
+                    )
                 if result is Undefined:  # graphql-core's own path
                     field_path = Path(path, response_name, parent_type.name)
                     result = self.execute_field(
-                        parent_type, source_value, field_details_list, field_path, position_context
+                        parent_type, source_value, details, field_path, position_context
                     )
                     if result is Undefined:
                         continue
@@ -157,6 +162,28 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return results
         return self._gathered(results, awaitable)
+
+    def _fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list:
+        """(response name, field details, plan) of each field of a selection, worked out once
+        per selection in the operation: graphql-core collects a list's item selection once and
+        hands every item the same grouped field set."""
+        compiled = self.__dict__.setdefault("_compiled", {})
+        found = compiled.get(id(grouped_field_set))
+        if found is not None and found[0] is grouped_field_set:
+            return found[1]
+        plans = _plans.get(parent_type)
+        if plans is None:
+            plans = _plans[parent_type] = {}
+        fields = []
+        for response_name, details in grouped_field_set.items():
+            field_name = details[0].node.name.value
+            how = plans.get(field_name, False)
+            if how is False:
+                how = plans[field_name] = plan(parent_type, field_name, self._plain_schema())
+            fields.append((response_name, details, how))
+        # The grouped field set is kept with its fields: its id cannot be reused meanwhile.
+        compiled[id(grouped_field_set)] = (grouped_field_set, fields)
+        return fields
 
     def _plain_schema(self) -> bool:
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
@@ -188,9 +215,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         field_path = Path(path, response_name, parent_type.name)
         return_type = parent_type.fields[details[0].node.name.value].type
         try:
-            completed = self.complete_object_value(
-                how.object_type, details, None, field_path, value, position_context
-            )
+            completed = self._object(how.object_type, details, field_path, value, position_context)
         except Exception as raw_error:  # as graphql-core's execute_field handles it
             self.handle_field_error(raw_error, return_type, details, field_path)
             return None
@@ -214,15 +239,37 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 return self.complete_awaitable_value(
                     return_type, details, info, path, result, position_context
                 )
-            completed = self.complete_value(
-                return_type, details, info, path, result, position_context
-            )
+            if how.object_type is not None and result is not None:
+                if isinstance(result, Exception):
+                    raise result  # as graphql-core's complete_value does
+                completed = self._object(how.object_type, details, path, result, position_context)
+            else:
+                completed = self.complete_value(
+                    return_type, details, info, path, result, position_context
+                )
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
         if self.is_awaitable(completed):
             return self._guarded(completed, return_type, details, path)
         return completed
+
+    def _object(self, object_type, details, path, value, position_context) -> Any:
+        """graphql-core's complete_object_value with its layers folded: the type check
+        (strawberry's, which reads no resolve info), the selection as graphql-core collected it
+        (once per list), then the fields. A deferred fragment takes graphql-core's path."""
+        check = object_type.is_type_of
+        if check is not None and not check(value, None):
+            # graphql-core raises the error it raises for a value of another type.
+            return self.complete_object_value(
+                object_type, details, None, path, value, position_context
+            )
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages or position_context is not None:
+            return self.collect_and_execute_subfields(
+                object_type, details, path, value, position_context
+            )
+        return self.execute_fields(object_type, value, path, grouped, position_context)
 
     async def _guarded(self, completed: Awaitable, return_type, details, path) -> Any:
         try:

@@ -2,10 +2,10 @@
 rules), and the hierarchy's own Query and Mutation fields."""
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -108,32 +108,29 @@ async def load_agent(info: Info, agent_id: str) -> Agent:
     return Agent.from_row(await info.context.loaders.agent.load(agent_id))
 
 
-def page_agents() -> Callable[[Any], Agent]:
-    """The agent, with its agency, of a page's row read by `roster.with_agents`: one object per
+def page_agents(offset: int) -> Callable[[Sequence], Agent]:
+    """The agent, with its agency, of a page's row read by `roster.with_agents`, whose columns
+    (roster.PAGE_AGENT, then roster.PAGE_AGENCY) start at position `offset`: one object per
     agent of the page, however many of its rows name it."""
     built: dict[str, Agent] = {}
 
-    def agent_of(row) -> Agent:
-        agent = built.get(row.agent__id)
+    def agent_of(row: Sequence) -> Agent:
+        agent = built.get(row[offset])
         if agent is None:
-            agency = SimpleNamespace(
-                id=row.agency__id,
-                name=row.agency__name,
-                npn=row.agency__npn,
-                exports_allowed_for_agents=row.agency__exports_allowed_for_agents,
-                parent_id=row.agency__parent_id,
+            values = row[offset : offset + len(roster.PAGE_AGENT) + len(roster.PAGE_AGENCY)]
+            agent_id, name, npn, email, agency_id, *agency = values
+            agency_id_, agency_name, agency_npn, exports_allowed, parent_id = agency
+            read_agency = SimpleNamespace(
+                id=agency_id_,
+                name=agency_name,
+                npn=agency_npn,
+                exports_allowed_for_agents=exports_allowed,
+                parent_id=parent_id,
             )
-            agent = Agent.from_row(
-                SimpleNamespace(
-                    id=row.agent__id,
-                    name=row.agent__name,
-                    npn=row.agent__npn,
-                    email=row.agent__email,
-                    agency_id=row.agent__agency_id,
-                ),
-                agency,
+            read_agent = SimpleNamespace(
+                id=agent_id, name=name, npn=npn, email=email, agency_id=agency_id
             )
-            built[row.agent__id] = agent
+            agent = built[agent_id] = Agent.from_row(read_agent, read_agency)
         return agent
 
     return agent_of
