@@ -179,6 +179,8 @@ class Viewer:
 
     @strawberry.field
     async def exports_allowed(self) -> bool:
+        if self.principal.is_admin:  # always (roster.exports_allowed): no trip to the database
+            return True
         return await run(roster.exports_allowed, self.principal)
 
 
