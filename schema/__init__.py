@@ -32,6 +32,7 @@ from downline.schema.extensions import (
     Limits,
     NamedOperation,
     RefuseBadInput,
+    Transactions,
 )
 from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
 from downline.schema.nodes import NodeQuery
@@ -105,6 +106,7 @@ def make_schema(
         NamedOperation,
         partial(CostLimit, max_cost=max_cost),
         FreshLoaders,
+        Transactions,
     ]
     if production:
         extensions.append(DisableIntrospection)

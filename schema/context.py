@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from strawberry.dataloader import DataLoader
@@ -31,27 +32,51 @@ T = TypeVar("T")
 
 class Unit:
     """The database work of one HTTP request (server/graphql.py opens one around each operation
-    but an upload): one session that the principal's load and every resolver share, used by one
-    `run` at a time, each one hop to a worker thread. The connection is not pinged when taken
-    from the pool: the request's first statement (loading its principal) is tried again on a
-    fresh connection when the pooled one turns out dead. A `run` that raises ends the session
-    (its transaction rolled back); the next `run` opens another."""
+    but an upload): one connection, and one session on it, that the principal's load and every
+    resolver share, used by one `run` at a time, each one hop to a worker thread.
+
+    A query reads in autocommit: under READ COMMITTED every statement of a transaction sees a
+    snapshot of its own anyway, so a transaction around the reads bought nothing but BEGIN and
+    ROLLBACK round trips, and a hop to a thread to end it. A mutation (`for_writes`, told before
+    its first resolver) writes in one transaction, on a session of its own.
+
+    The connection is not pinged when taken from the pool: the request's first statement
+    (loading its principal) is tried again on a fresh connection when the pooled one turns out
+    dead. A `run` that raises ends the session (a transaction rolled back); the next `run` opens
+    another."""
 
     def __init__(self) -> None:
         self._session: Session | None = None
+        self._connection: Connection | None = None  # a query's, in autocommit
+        self._writes = False
+        self._closed = False
         self._lock = asyncio.Lock()
+
+    def for_writes(self) -> None:
+        """The operation is a mutation: what it does from now on is one transaction."""
+        self._writes = True
 
     async def run(self, fn: Callable[..., T], *args: Any, first: bool = False) -> T:
         """`fn(session, *args)` in a worker thread; `first`: the request's first statement."""
         async with self._lock:
+            if self._closed:  # work left running past the answer: a session of its own
+                return await _alone(fn, *args)
+            if self._writes and self._connection is not None:
+                self._end()  # the reads' autocommit session: nothing to roll back
             return await anyio.to_thread.run_sync(self._call, fn, args, first)
 
     async def close(self) -> None:
-        """Give the connection back (rolling back what was not committed)."""
-        if self._session is not None:
-            session, self._session = self._session, None
-            with anyio.CancelScope(shield=True):  # a request cancelled still gives it back
-                await anyio.to_thread.run_sync(session.close)
+        """Give the connection back: a query's at once (in autocommit nothing is left to roll
+        back, so nothing is sent), a mutation's after rolling back what was not committed."""
+        with anyio.CancelScope(shield=True):  # a request cancelled still gives it back
+            async with self._lock:
+                self._closed = True
+                if self._session is None:
+                    return
+                if self._connection is not None:
+                    self._end()
+                else:
+                    await anyio.to_thread.run_sync(self._end)
 
     def _call(self, fn: Callable[..., T], args: tuple, first: bool) -> T:
         retried = first and self._session is None
@@ -65,17 +90,40 @@ class Unit:
         return self._attempt(fn, args, unpinged=False)
 
     def _attempt(self, fn: Callable[..., T], args: tuple, unpinged: bool) -> T:
-        if self._session is None:
-            self._session = Session(db.get_engine(), expire_on_commit=False)
         token = db.unpinged.set(unpinged)
         try:
+            if self._session is None:
+                self._open()
             return fn(self._session, *args)
         except BaseException:
-            session, self._session = self._session, None
-            session.close()
+            self._end()
             raise
         finally:
             db.unpinged.reset(token)
+
+    def _open(self) -> None:
+        engine = db.get_engine()
+        if self._writes:
+            self._session = Session(engine, expire_on_commit=False)
+            return
+        self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._session = Session(bind=self._connection, expire_on_commit=False)
+
+    def _end(self) -> None:
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        if session is not None:
+            session.close()
+        if connection is not None:
+            connection.close()
+
+
+async def _alone(fn: Callable[..., T], *args: Any) -> T:
+    def call() -> T:
+        with db.session() as session:
+            return fn(session, *args)
+
+    return await anyio.to_thread.run_sync(call)
 
 
 # The Unit of the HTTP request being served; None elsewhere (a WebSocket's operations, whose
@@ -89,12 +137,7 @@ async def run(fn: Callable[..., T], *args: Any) -> T:
     unit = request_unit.get()
     if unit is not None:
         return await unit.run(fn, *args)
-
-    def call() -> T:
-        with db.session() as session:
-            return fn(session, *args)
-
-    return await anyio.to_thread.run_sync(call)
+    return await _alone(fn, *args)
 
 
 class Loaders:
