@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint format schema clean browser
+.PHONY: run test bench lint format schema clean browser wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,14 @@ browser:
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) || \
 		echo "could not install chromium: the browser tests will say so"
 
-bench: $(DEV_STAMP)
+# wrk, the load generator of bench/api.py, installed the same way (without it that benchmark
+# fails, saying so).
+wrk:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk) || \
+		echo "could not install wrk: bench/api.py will say so"
+
+bench: $(DEV_STAMP) wrk
 	$(BIN)/python bench/run_all.py
 
 lint: $(DEV_STAMP)

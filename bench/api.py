@@ -1,46 +1,61 @@
-"""The API under load, served by a real uvicorn process (one worker) on 127.0.0.1.
+"""The API under load: downline against hand-written baselines, each served by uvicorn (the
+same worker count) on 127.0.0.1 and driven by wrk (bench/wrk_post.lua) at 16 connections.
 
-(a) `{ viewer { ... } }` throughput through downline's GraphQL app against a bare Starlette JSON
-    route (bench/bare_app.py) in the same run: req/s of each, the ratio (target >= 0.5), and the
-    server's CPU time per request (independent of how fast the load generator is).
-(b) The Clients page (first: 50, with `agent { name agency { name } }`) as the top agency
-    admin on the PostgreSQL benchmark book, each client walking the list page after page: first
-    one request at a time (the service time), then 16 concurrent clients: p50/p95/p99 latency
-    (target p95 < 50 ms at 16).
+(a) The Clients page, `clients(first: N) { edges { node { id firstName lastName submittedAt
+    agent { name agency { name } } } } pageInfo { hasNextPage endCursor } }` as the top agency
+    admin, at N = 1, 50 and 500, against bench/bare_app.py's hand-written route (Starlette,
+    SQLAlchemy Core, one statement) answering the same JSON (checked equal first). Targets:
+    throughput >= 0.5x the hand-written route at 50 rows; server CPU per page <= 2x at 1, 50 and
+    500 rows; CPU per row (the slope from 1 to 500 rows) <= 3x; p95 < 50 ms at 50 rows.
+(b) `{ viewer { email role exportsAllowed } }` against a bare Starlette JSON route: server CPU
+    per request <= 4x.
+(c) The load generator: wrk on the bare route must reach >= 5x the rate it measured on every
+    downline run, or those figures are wrk's rather than downline's.
 
-Bounded: a fixed number of requests per phase and a time limit; every server started here is
-stopped in `finally`.
+Each figure is the server process's own (req/s, CPU time per request read from /proc before and
+after the run, p50/p95/p99 from wrk), and each pair is measured side by side, alternating, best
+round of each kept: other work on the machine moves both alike. The book: 200,000 clients by
+default, generated once (bench/common.py).
 
-    .venv/bin/python bench/api.py [--clients 1000000] [--requests 2000] [--concurrency 16]
-                                  [--workers 1]
+    .venv/bin/python bench/api.py [--clients 200000] [--seconds 5] [--rounds 2]
+                                  [--concurrency 16] [--workers 1]
+
+wrk is the Debian package `wrk` (`make bench` installs it when missing).
 """
 
 import argparse
-import asyncio
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import common
 import httpx
 
 BENCH = Path(__file__).resolve().parent
+SCRIPT = BENCH / "wrk_post.lua"
 VIEWER = "{ viewer { email role exportsAllowed } }"
 PAGE = """
-query Page($first: Int!, $after: String) {
-  clients(first: $first, after: $after) {
+query Page($first: Int!) {
+  clients(first: $first) {
     edges { node { id firstName lastName submittedAt agent { name agency { name } } } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
+SIZES = (1, 50, 500)
 REDIS_URL = os.environ.get("DOWNLINE_BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14"
-RATIO_TARGET = 0.5
+THROUGHPUT_TARGET = 0.5  # downline / hand-written, clients page of 50
+CPU_TARGET = 2.0  # downline / hand-written, CPU per page at each size
+SLOPE_TARGET = 3.0  # downline / hand-written, CPU per row
+VIEWER_CPU_TARGET = 4.0  # downline / bare route, CPU per request
 P95_TARGET_MS = 50.0
+HEADROOM_TARGET = 5.0  # wrk's rate on the bare route / its rate on any downline run
 
 
 @dataclass
@@ -55,7 +70,7 @@ class Server:
         return sum(_cpu_seconds(pid) for pid in _tree(self.proc.pid))
 
     def rss_mb(self) -> float:
-        return common.rss_mb(self.proc.pid)
+        return sum(common.rss_mb(pid) for pid in _tree(self.proc.pid))
 
 
 def _tree(pid: int) -> list[int]:
@@ -120,196 +135,230 @@ def stop(server: Server) -> None:
             server.proc.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One thing to load: a server's path and the JSON body POSTed to it."""
+
+    label: str
+    server: Server
+    path: str
+    body: dict
+
+
 @dataclass
 class Run:
-    requests: int = 0
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    cpu_seconds: float = 0.0
-    timed_out: bool = False
+    label: str
+    requests: int
+    seconds: float
+    cpu_seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def ms(self, p: float) -> float:
-        return common.percentile(self.latencies, p) * 1000
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu_seconds / self.requests * 1e6 if self.requests else float("nan")
 
 
-def report(label: str, run: Run) -> None:
-    cpu_us = run.cpu_seconds / run.requests * 1e6 if run.requests else float("nan")
-    print(
-        f"  {label:<22} {run.requests:>6,} req in {run.seconds:6.2f}s = {run.rate:8,.0f} req/s   "
-        f"p50 {run.ms(50):6.2f} ms  p95 {run.ms(95):6.2f} ms  p99 {run.ms(99):6.2f} ms   "
-        f"server CPU {cpu_us:,.0f} us/req"
+def wrk(target: Target, token: str, seconds: float, args, files: Path) -> Run:
+    """`seconds` of wrk against `target` at `args.concurrency` connections; the server's CPU
+    time is read before and after."""
+    body = files / f"{target.label.replace(' ', '-')}.json"
+    body.write_text(json.dumps(target.body))
+    threads = min(args.wrk_threads, args.concurrency)
+    command = ["wrk", f"-t{threads}", f"-c{args.concurrency}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(SCRIPT), target.server.url + target.path]
+    env = {**os.environ, "WRK_BODY": str(body), "WRK_TOKEN": token}
+    cpu = target.server.cpu_seconds()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    used = target.server.cpu_seconds() - cpu
+    figures = [line for line in done.stdout.splitlines() if line.startswith("@@wrk ")]
+    if done.returncode != 0 or not figures:
+        raise RuntimeError(f"wrk failed on {target.label}:\n{done.stdout}\n{done.stderr}")
+    found = json.loads(figures[-1].removeprefix("@@wrk "))
+    if found["errors"] or found["status_errors"]:
+        raise SystemExit(
+            f"{target.label}: {found['errors']} socket errors, {found['status_errors']} answers "
+            f"other than 2xx (see {target.server.log})\n{done.stdout}"
+        )
+    return Run(
+        target.label,
+        found["requests"],
+        found["duration_us"] / 1e6,
+        used,
+        found["p50_us"] / 1000,
+        found["p95_us"] / 1000,
+        found["p99_us"] / 1000,
     )
-    if run.timed_out:
-        print("    stopped by the time limit before all requests were sent")
-    for error in run.errors[:3]:
-        print(f"    error: {error}")
-    if run.errors:
-        raise SystemExit(f"{label}: {len(run.errors)} request(s) failed")
 
 
-async def phase_viewer(bare: Server, app: Server, token: str, args) -> tuple[Run, Run]:
-    def viewer(_worker: int, _answer: dict | None) -> dict:
-        return {"query": VIEWER}
-
-    def load(server: Server, requests: int):
-        return drive(server, token, viewer, requests, args.concurrency, args.max_seconds)
-
-    for server in (bare, app):  # warm-up: connections, imports, pools
-        await load(server, 200)
-    best_bare = best_app = None
-    for _ in range(args.rounds):  # alternate, keep each side's best round
-        bare_run = await load(bare, args.requests)
-        app_run = await load(app, args.requests)
-        if best_bare is None or bare_run.rate > best_bare.rate:
-            best_bare = bare_run
-        if best_app is None or app_run.rate > best_app.rate:
-            best_app = app_run
-    return best_bare, best_app
+def side_by_side(pair: tuple[Target, Target], token: str, args, files: Path) -> tuple[Run, Run]:
+    """Both targets measured in alternation, `args.rounds` rounds after a warm-up; each one's
+    best round (by rate) kept."""
+    for target in pair:
+        wrk(target, token, 1, args, files)  # warm-up: connections, pools, caches
+    best: list[Run | None] = [None, None]
+    for _ in range(args.rounds):
+        for i, target in enumerate(pair):
+            run = wrk(target, token, args.seconds, args, files)
+            if best[i] is None or run.rate > best[i].rate:
+                best[i] = run
+    return best[0], best[1]
 
 
-async def drive(
-    server: Server, token: str, body_for, requests: int, concurrency: int, max_seconds: float
-) -> Run:
-    """`requests` POSTs to /graphql with the bearer token, from `concurrency` workers;
-    `body_for(worker, its_last_answer)` gives a worker's next JSON body. Stops early after
-    `max_seconds`."""
-    run = Run()
+def report(run: Run) -> None:
+    print(
+        f"  {run.label:<24} {run.rate:8,.0f} req/s   server CPU {run.cpu_us:7,.0f} us/req   "
+        f"p50 {run.p50_ms:6.2f} ms  p95 {run.p95_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms"
+    )
+
+
+def page_body(first: int) -> dict:
+    return {"query": PAGE, "variables": {"first": first}}
+
+
+def check_same_answers(bare: Server, app: Server, token: str) -> None:
+    """downline's Clients page and the hand-written route answer the same JSON; downline's
+    viewer answers without errors."""
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=server.url, limits=limits, timeout=30, headers=headers
-    ) as client:
-        issued = 0
-        deadline = time.perf_counter() + max_seconds
-
-        async def worker(n: int) -> None:
-            nonlocal issued
-            answer = None
-            while issued < requests and time.perf_counter() < deadline:
-                issued += 1
-                started = time.perf_counter()
-                response = await client.post("/graphql", json=body_for(n, answer))
-                run.latencies.append(time.perf_counter() - started)
-                try:
-                    answer = response.json()
-                except ValueError:
-                    answer = {"errors": response.text}
-                if response.status_code != 200 or answer.get("errors"):
-                    run.errors.append(f"{response.status_code}: {str(answer)[:200]}")
-                    answer = None
-
-        cpu = server.cpu_seconds()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
-        run.seconds = time.perf_counter() - started
-        run.cpu_seconds = server.cpu_seconds() - cpu
-        run.requests = len(run.latencies)
-        run.timed_out = run.requests < requests
-    return run
+    for first in SIZES:
+        body = page_body(first)
+        ours = httpx.post(f"{app.url}/graphql", json=body, headers=headers, timeout=30).json()
+        theirs = httpx.post(f"{bare.url}/clients", json=body, headers=headers, timeout=30).json()
+        if ours != theirs:
+            raise SystemExit(f"the hand-written page differs from downline's at first: {first}")
+        if len(ours["data"]["clients"]["edges"]) != first:
+            raise SystemExit(f"the page of {first} holds fewer rows: is the book empty?")
+    viewer = httpx.post(f"{app.url}/graphql", json={"query": VIEWER}, headers=headers).json()
+    if viewer.get("errors"):
+        raise SystemExit(f"viewer failed: {viewer['errors']}")
 
 
-def next_page(first: int):
-    """Each worker walks the list: page 1, then the page after its last answer's endCursor,
-    back to page 1 at the end of the list."""
-
-    def body(_worker: int, answer: dict | None) -> dict:
-        after = None
-        if answer is not None:
-            info = answer["data"]["clients"]["pageInfo"]
-            after = info["endCursor"] if info["hasNextPage"] else None
-        return {"query": PAGE, "variables": {"first": first, "after": after}}
-
-    return body
+def ratio(ours: float, theirs: float) -> float:
+    return ours / theirs if theirs else float("nan")
 
 
-async def main_async(args, env: dict[str, str], book: common.BenchBook) -> str:
+def measure(args, env: dict[str, str], book: common.BenchBook) -> None:
     token = common.mint_token(book.admin_email)
-    with tempfile.TemporaryDirectory(prefix="downline-bench-logs-") as logs:
-        try:
-            bare = start_server("bare", ["bare_app:app", "--app-dir", str(BENCH)], env, Path(logs))
-            app = start_server(
-                "downline",
-                ["downline.server.app:create_app", "--factory"],
-                env,
-                Path(logs),
-                args.workers,
-            )
+    with tempfile.TemporaryDirectory(prefix="downline-bench-api-") as tmp:
+        files = Path(tmp)
+        bare = start_server("bare", ["bare_app:app", "--app-dir", str(BENCH)], env, files)
+        target = ["downline.server.app:create_app", "--factory"]
+        app = start_server("downline", target, env, files, args.workers)
+        check_same_answers(bare, app, token)
+        print("  downline's Clients page and the hand-written route answer the same JSON")
 
-            print(
-                f"\n(a) viewer throughput, {args.requests:,} requests at concurrency "
-                f"{args.concurrency}, best of {args.rounds} rounds"
+        print(
+            f"\n(a) Clients page with agent {{ name agency {{ name }} }}, {args.seconds:g}s runs "
+            f"at {args.concurrency} connections, best of {args.rounds} rounds"
+        )
+        pages: dict[int, tuple[Run, Run]] = {}
+        for first in SIZES:
+            pair = (
+                Target(f"hand-written, first {first}", bare, "/clients", page_body(first)),
+                Target(f"downline, first {first}", app, "/graphql", page_body(first)),
             )
-            bare_run, app_run = await phase_viewer(bare, app, token, args)
-            report("bare Starlette route", bare_run)
-            report("downline viewer", app_run)
-            ratio = app_run.rate / bare_run.rate
-            cpu_ratio = (bare_run.cpu_seconds / bare_run.requests) / (
-                app_run.cpu_seconds / app_run.requests
-            )
-            print(
-                f"  throughput ratio downline/bare = {ratio:.2f}; "
-                f"by server CPU per request = {cpu_ratio:.2f}"
-            )
+            pages[first] = side_by_side(pair, token, args, files)
+            for run in pages[first]:
+                report(run)
 
-            print(
-                f"\n(b) clients page (first: {args.first}, with agent {{ name agency {{ name }} }})"
-                f" as {book.admin_email}, each client walking the list: "
-                f"{args.single_requests:,} requests one at a time, then {args.page_requests:,} "
-                f"from {args.concurrency} concurrent clients"
-            )
-            walk = next_page(args.first)
-            single = await drive(app, token, walk, args.single_requests, 1, args.max_seconds)
-            report("one client at a time", single)
-            page_run = await drive(
-                app, token, walk, args.page_requests, args.concurrency, args.max_seconds
-            )
-            report(f"{args.concurrency} concurrent", page_run)
-            print(
-                f"  server RSS after the runs: downline {app.rss_mb():.0f} MiB, "
-                f"bare {bare.rss_mb():.0f} MiB"
-            )
-        finally:
-            for server in STARTED:
-                stop(server)
-    p95 = page_run.ms(95)
-    return common.verdict(
+        print("\n(b) viewer against a bare Starlette route")
+        pair = (
+            Target("bare route", bare, "/graphql", {"query": VIEWER}),
+            Target("downline viewer", app, "/graphql", {"query": VIEWER}),
+        )
+        bare_viewer, viewer = side_by_side(pair, token, args, files)
+        report(bare_viewer)
+        report(viewer)
+        print(
+            f"  server RSS after the runs: downline {app.rss_mb():.0f} MiB, "
+            f"hand-written {bare.rss_mb():.0f} MiB"
+        )
+    verdict(pages, bare_viewer, viewer)
+
+
+def verdict(pages: dict[int, tuple[Run, Run]], bare_viewer: Run, viewer: Run) -> None:
+    print("\n  downline / hand-written:")
+    for first, (hand, ours) in pages.items():
+        print(
+            f"    first {first:>3}: throughput {ratio(ours.rate, hand.rate):5.2f}x   "
+            f"CPU per page {ratio(ours.cpu_us, hand.cpu_us):5.2f}x"
+        )
+    low, high = SIZES[0], SIZES[-1]
+
+    def slope(run_low: Run, run_high: Run) -> float:
+        return (run_high.cpu_us - run_low.cpu_us) / (high - low)
+
+    ours_slope = slope(pages[low][1], pages[high][1])
+    hand_slope = slope(pages[low][0], pages[high][0])
+    print(f"    CPU per row: downline {ours_slope:.1f} us, hand-written {hand_slope:.1f} us")
+    print(
+        f"    viewer: throughput {ratio(viewer.rate, bare_viewer.rate):.2f}x, "
+        f"CPU per request {ratio(viewer.cpu_us, bare_viewer.cpu_us):.2f}x"
+    )
+    ours_runs = [ours for _, ours in pages.values()] + [viewer]
+    headroom = bare_viewer.rate / max(run.rate for run in ours_runs)
+    print(f"    load generator: wrk on the bare route reached {headroom:.1f}x downline's best rate")
+    throughput = ratio(pages[50][1].rate, pages[50][0].rate)
+    cpu = [ratio(ours.cpu_us, hand.cpu_us) for hand, ours in pages.values()]
+    per_row = ratio(ours_slope, hand_slope)
+    viewer_cpu = ratio(viewer.cpu_us, bare_viewer.cpu_us)
+    p95 = pages[50][1].p95_ms
+    common.verdict(
         "api",
-        (f"viewer downline/bare = {ratio:.2f}", f">= {RATIO_TARGET}", ratio >= RATIO_TARGET),
-        (f"clients page p95 = {p95:.1f} ms", f"< {P95_TARGET_MS:g} ms", p95 < P95_TARGET_MS),
+        (
+            f"page throughput = {throughput:.2f}x",
+            f">= {THROUGHPUT_TARGET}x",
+            throughput >= THROUGHPUT_TARGET,
+        ),
+        (
+            f"CPU/page at {'/'.join(map(str, SIZES))} = {'/'.join(f'{c:.2f}' for c in cpu)}x",
+            f"<= {CPU_TARGET:g}x",
+            all(c <= CPU_TARGET for c in cpu),
+        ),
+        (f"CPU/row = {per_row:.2f}x", f"<= {SLOPE_TARGET:g}x", per_row <= SLOPE_TARGET),
+        (
+            f"viewer CPU = {viewer_cpu:.2f}x",
+            f"<= {VIEWER_CPU_TARGET:g}x",
+            viewer_cpu <= VIEWER_CPU_TARGET,
+        ),
+        (f"page p95 = {p95:.1f} ms", f"< {P95_TARGET_MS:g} ms", p95 < P95_TARGET_MS),
+        (
+            f"wrk headroom = {headroom:.1f}x",
+            f">= {HEADROOM_TARGET:g}x",
+            headroom >= HEADROOM_TARGET,
+        ),
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=common.default_clients())
-    parser.add_argument("--requests", type=int, default=2000, help="viewer requests per round")
+    parser.add_argument("--clients", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=5, help="length of each measured run")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--page-requests", type=int, default=1600)
-    parser.add_argument(
-        "--single-requests", type=int, default=100, help="clients pages one at a time first"
-    )
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--first", type=int, default=50)
-    parser.add_argument("--max-seconds", type=float, default=120, help="time limit per run")
+    parser.add_argument("--concurrency", type=int, default=16, help="wrk's connections")
+    parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument(
         "--workers",
         type=int,
         default=1,
-        help="downline's API processes (above 1: production mode, on the Redis at "
-        f"{REDIS_URL} as broker and event bus)",
+        help="uvicorn worker processes of each server (above 1: downline in production mode, "
+        f"on the Redis at {REDIS_URL} as broker and event bus)",
     )
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does)")
     common.header(
-        f"API under load: uvicorn, {args.workers} worker(s), 127.0.0.1",
-        f"database {common.bench_url()}; {common.machine_load()}",
+        f"API under load: uvicorn, {args.workers} worker(s) each, wrk, 127.0.0.1",
+        f"{common.machine_load()}",
     )
     book = common.ensure_book(args.clients)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
+    print(f"   database {common.bench_url()}")
     env = common.use_bench_database()
     if args.workers > 1:  # several API processes share jobs and events through Redis
         env |= {"DOWNLINE_BROKER_URL": REDIS_URL, "DOWNLINE_REDIS_URL": REDIS_URL}
@@ -317,7 +366,7 @@ def main() -> int:
     # SIGTERM (run_all's timeout) unwinds like an error, so the servers are stopped below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        asyncio.run(main_async(args, env, book))
+        measure(args, env, book)
     finally:
         for server in STARTED:
             stop(server)

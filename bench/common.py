@@ -4,10 +4,11 @@ percentiles, RSS and the one-line verdict every benchmark ends with.
 The database is `DOWNLINE_BENCH_DATABASE_URL` (default: `downline_bench` on 127.0.0.1:5432),
 created when missing. A demo book is generated into it once and reused by every later run that
 asks for the same size: a `bench_book` table records the shape of the book that was fully
-written. Asking for another size wipes the database (it is the benchmarks' own) and writes that
-one, and so does any change to the migrations (the marker keeps their hash): the book's schema
-is always what the migrations make from scratch. `DOWNLINE_BENCH_CLIENTS` sets the default size
-(1,000,000 clients).
+written. A book of another size than the default lives in a database of its own, named after
+it (`downline_bench_200000`), so a benchmark on a smaller book does not wipe the others'. A
+change to the migrations wipes a book's database (it is the benchmarks' own) and writes the book
+again (the marker keeps their hash): the book's schema is always what the migrations make from
+scratch. `DOWNLINE_BENCH_CLIENTS` sets the default size (1,000,000 clients).
 
 Import this module before anything that reads settings: `use_bench_database()` points
 `DOWNLINE_DATABASE_URL` at the benchmark database, a temporary `DOWNLINE_VAR_DIR` and a fixed
@@ -49,8 +50,23 @@ AGENTS = 60
 SEED = 1
 
 
+# The database of the book `ensure_book` chose, kept in the environment for child processes.
+BOOK_URL_ENV = "_DOWNLINE_BENCH_BOOK_URL"
+
+
 def bench_url() -> str:
-    return os.environ.get(URL_ENV) or DEFAULT_URL
+    """The benchmark database: the one holding the book `ensure_book` chose, once it has."""
+    return os.environ.get(BOOK_URL_ENV) or os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def book_url(clients: int) -> str:
+    """The database of a book of `clients` clients: the benchmark database for the default
+    size, a sibling named after the size for any other."""
+    base = os.environ.get(URL_ENV) or DEFAULT_URL
+    if clients == default_clients():
+        return base
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{clients}").render_as_string(hide_password=False)
 
 
 def default_clients() -> int:
@@ -125,7 +141,8 @@ def ensure_book(clients: int) -> BenchBook:
     from downline.core.demo import generate
     from downline.core.demo import names as N
 
-    url = bench_url()
+    url = book_url(clients)
+    os.environ[BOOK_URL_ENV] = url
     ensure_database(url)
     use_bench_database()
     engine = db.get_engine()

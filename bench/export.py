@@ -6,8 +6,9 @@ End to end (in a child process, so the worker's peak RSS is its own): `exporting
 stream the rows, format every cell, CSV in a temp file, into storage, SUCCEEDED): the time from
 the request to SUCCEEDED. Baseline: the export's Select (`exporting.export_query`, the same
 requester and params) rendered with its bound values, run through psycopg's `cursor.copy(...)`
-into a file. Printed: rows, MB, seconds and rows/s of both, their ratio (target <= 1.5), and the
-worker's peak RSS at ~1M and ~100k rows (target < 200 MB, flat).
+into a file. Printed: rows, MB, seconds and rows/s of both, their ratio (targets: <= 1.3 for the
+~880k-row export, <= 1.5 for the agent user's ~111k-row `clients`), and the worker's peak RSS at
+~1M and ~100k rows (target < 200 MB, flat).
 
 The big export is `enrollments` requested by the top agency's admin (`clients` is an AGENT-scope
 type: an agent user's book is ~100k rows at most): every client of the downline on the
@@ -30,7 +31,9 @@ from pathlib import Path
 
 import common
 
-RATIO_TARGET = 1.5
+RATIO_TARGET = 1.3  # the biggest export
+SMALL_RATIO_TARGET = 1.5  # the agent user's clients export (~111k rows): its fixed cost shows
+SMALL_CASE = "clients-agent"
 RSS_TARGET_MB = 200
 PROFILE_PARTS = {
     ("exporting.py", "run_export"): "run_export",
@@ -254,12 +257,18 @@ def main() -> int:
             profiled = end_to_end(type_key, email, params, profile=stats)
             Path(profiled["path"]).unlink(missing_ok=True)
             common.print_profile(stats, PROFILE_PARTS)
+    agent = next((r for r in results if r["name"] == SMALL_CASE), small)
     common.verdict(
         "export",
         (
             f"downline/COPY = {big['ratio']:.2f} at {big['rows']:,} rows",
             f"<= {RATIO_TARGET}",
             big["ratio"] <= RATIO_TARGET,
+        ),
+        (
+            f"{agent['ratio']:.2f} at {agent['rows']:,} ({agent['name']})",
+            f"<= {SMALL_RATIO_TARGET}",
+            agent["ratio"] <= SMALL_RATIO_TARGET,
         ),
         (
             f"worker peak RSS {big['rss']:.0f} MiB ({small['rss']:.0f} MiB at {small['rows']:,})",

@@ -42,7 +42,7 @@ from ingest_file import (
     write_humana,
 )
 
-RATIO_TARGET = 2.0
+RATIO_TARGET = 1.6
 RATE_TARGET = 100_000  # rows/s
 RSS_TARGET_MB = 300
 PROFILE_ROWS = 200_000

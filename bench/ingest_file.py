@@ -122,6 +122,7 @@ def normalize(source: Path, target: Path, as_of: date, tenant: str) -> tuple[int
     parsing alone)."""
     from downline.core import plugins
     from downline.core.carriers.staging import FIELDS, time_ordered_ids
+    from downline.core.production.naming import last_name_key
     from downline.core.production.vocabulary import RowError
 
     STAGED[:] = ["carrier_policy_id", "tenant_id", "line", "id", *FIELDS]
@@ -164,6 +165,7 @@ def normalize(source: Path, target: Path, as_of: date, tenant: str) -> tuple[int
                 "source_status": item.source_status,
                 "submitted_date": item.submitted_date,
                 "owner_agency_id": None,  # the operator's report has no owner
+                "last_name_key": last_name_key(item.last_name),  # as staging keys the person
             }
             writer.writerow([row[name] for name in STAGED])
     return records, rejected, parse_s

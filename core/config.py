@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     send its connection_init; one that has not by then is closed with 4408 "Connection
     initialisation timeout"."""
     db_pool_size: int = Field(default=40, ge=1)
-    """Database connections one process may hold at once. The API runs requests on as many
-    worker threads (database work, large documents), less those the in-process job workers may
-    hold, so that a request's thread does not wait for a connection. The API processes times
+    """Database connections one process may hold at once, each kept open once opened. The API
+    runs requests on as many worker threads (database work, large documents), less those the
+    in-process job workers may hold, so that a request's thread does not wait for a connection;
+    an HTTP request holds one connection from its sign-in to its answer. The API processes times
     this must fit in PostgreSQL's max_connections."""
     db_pool_timeout: float = Field(default=5.0, gt=0)
     """Seconds a request waits for a database connection before it is answered 503 ("the

@@ -2,9 +2,11 @@
 RS256/ES256 JWTs checked against its JWKS. `alg: none` and algorithm confusion are refused by
 fixing the accepted algorithms per key kind, never reading them from the token."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from threading import Lock
 
 import jwt
 
@@ -36,6 +38,46 @@ class Identity:
 
 def verify(settings: Settings, token: str) -> Identity:
     """Who a bearer token names and until when, or InvalidToken saying why."""
+    known = _verified_local(settings.secret_key, token)
+    if known is not None:
+        if known.expires_at <= datetime.now(UTC):
+            raise InvalidToken("the token has expired")
+        return known
+    identity = _verify(settings, token)
+    if jwt.get_unverified_header(token).get("alg") in LOCAL_ALGORITHMS:
+        _verified_local.remember(settings.secret_key, token, identity)
+    return identity
+
+
+class _Verified:
+    """Local tokens whose signature and claims were checked already, by secret and token (a
+    client sends its token with every request; checking it cost a request 50 us). Only what
+    cannot change is kept: a token's expiry is looked at again at every use, and the user behind
+    it is loaded again by every request."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.found: OrderedDict[tuple[str, str], Identity] = OrderedDict()
+        self.lock = Lock()
+
+    def __call__(self, secret: str, token: str) -> Identity | None:
+        with self.lock:
+            identity = self.found.get((secret, token))
+            if identity is not None:
+                self.found.move_to_end((secret, token))
+            return identity
+
+    def remember(self, secret: str, token: str, identity: Identity) -> None:
+        with self.lock:
+            self.found[(secret, token)] = identity
+            while len(self.found) > self.size:
+                self.found.popitem(last=False)
+
+
+_verified_local = _Verified(4096)
+
+
+def _verify(settings: Settings, token: str) -> Identity:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

@@ -18,6 +18,7 @@ from downline.core.config import Settings
 from downline.schema.book import BookQuery, Client, Lead
 from downline.schema.cost import CostLimit
 from downline.schema.errors import shape_all, shaped_stream
+from downline.schema.execution import Execution
 from downline.schema.exports import (
     AuditEvent,
     Export,
@@ -31,6 +32,7 @@ from downline.schema.extensions import (
     Limits,
     NamedOperation,
     RefuseBadInput,
+    Transactions,
 )
 from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
 from downline.schema.nodes import NodeQuery
@@ -104,10 +106,12 @@ def make_schema(
         NamedOperation,
         partial(CostLimit, max_cost=max_cost),
         FreshLoaders,
+        Transactions,
     ]
     if production:
         extensions.append(DisableIntrospection)
     schema = DownlineSchema(
+        execution_context_class=Execution,
         query=QueryRoot,
         mutation=MutationRoot,
         subscription=SubscriptionRoot,

@@ -1,15 +1,23 @@
 """The per-request context: the caller's principal, and DataLoaders made fresh per operation.
 
 Database work is synchronous (one engine serves the API, the CLI and the workers alike), so every
-resolver hands it to a worker thread with `run`: the event loop never blocks on SQL.
+resolver hands it to a worker thread with `run`: the event loop never blocks on SQL. Within an
+HTTP request every `run` shares the request's `Unit`: one session, so one connection and one
+transaction, from the principal's load to the last resolver.
 """
 
+import asyncio
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+import anyio
 import anyio.to_thread
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
 from downline.core import db
@@ -22,14 +30,114 @@ from downline.core.production import reconciliation
 T = TypeVar("T")
 
 
-async def run(fn: Callable[..., T], *args: Any) -> T:
-    """Call `fn(session, *args)` in a worker thread with a session of its own."""
+class Unit:
+    """The database work of one HTTP request (server/graphql.py opens one around each operation
+    but an upload): one connection, and one session on it, that the principal's load and every
+    resolver share, used by one `run` at a time, each one hop to a worker thread.
 
+    A query reads in autocommit: under READ COMMITTED every statement of a transaction sees a
+    snapshot of its own anyway, so a transaction around the reads bought nothing but BEGIN and
+    ROLLBACK round trips, and a hop to a thread to end it. A mutation (`for_writes`, told before
+    its first resolver) writes in one transaction, on a session of its own.
+
+    The connection is not pinged when taken from the pool: the request's first statement
+    (loading its principal) is tried again on a fresh connection when the pooled one turns out
+    dead. A `run` that raises ends the session (a transaction rolled back); the next `run` opens
+    another."""
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+        self._connection: Connection | None = None  # a query's, in autocommit
+        self._writes = False
+        self._closed = False
+        self._lock = asyncio.Lock()
+
+    def for_writes(self) -> None:
+        """The operation is a mutation: what it does from now on is one transaction."""
+        self._writes = True
+
+    async def run(self, fn: Callable[..., T], *args: Any, first: bool = False) -> T:
+        """`fn(session, *args)` in a worker thread; `first`: the request's first statement."""
+        async with self._lock:
+            if self._closed:  # work left running past the answer: a session of its own
+                return await _alone(fn, *args)
+            if self._writes and self._connection is not None:
+                self._end()  # the reads' autocommit session: nothing to roll back
+            return await anyio.to_thread.run_sync(self._call, fn, args, first)
+
+    async def close(self) -> None:
+        """Give the connection back: a query's at once (in autocommit nothing is left to roll
+        back, so nothing is sent), a mutation's after rolling back what was not committed."""
+        with anyio.CancelScope(shield=True):  # a request cancelled still gives it back
+            async with self._lock:
+                self._closed = True
+                if self._session is None:
+                    return
+                if self._connection is not None:
+                    self._end()
+                else:
+                    await anyio.to_thread.run_sync(self._end)
+
+    def _call(self, fn: Callable[..., T], args: tuple, first: bool) -> T:
+        retried = first and self._session is None
+        try:
+            return self._attempt(fn, args, unpinged=retried)
+        except DBAPIError as exc:
+            if not (retried and exc.connection_invalidated):
+                raise
+        # The pooled connection was dead (the database restarted, or dropped it): the pool has
+        # replaced it and every connection opened before it.
+        return self._attempt(fn, args, unpinged=False)
+
+    def _attempt(self, fn: Callable[..., T], args: tuple, unpinged: bool) -> T:
+        token = db.unpinged.set(unpinged)
+        try:
+            if self._session is None:
+                self._open()
+            return fn(self._session, *args)
+        except BaseException:
+            self._end()
+            raise
+        finally:
+            db.unpinged.reset(token)
+
+    def _open(self) -> None:
+        engine = db.get_engine()
+        if self._writes:
+            self._session = Session(engine, expire_on_commit=False)
+            return
+        self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._session = Session(bind=self._connection, expire_on_commit=False)
+
+    def _end(self) -> None:
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        if session is not None:
+            session.close()
+        if connection is not None:
+            connection.close()
+
+
+async def _alone(fn: Callable[..., T], *args: Any) -> T:
     def call() -> T:
         with db.session() as session:
             return fn(session, *args)
 
     return await anyio.to_thread.run_sync(call)
+
+
+# The Unit of the HTTP request being served; None elsewhere (a WebSocket's operations, whose
+# connection lives for hours, and uploads): there each `run` has a session of its own.
+request_unit: ContextVar[Unit | None] = ContextVar("request_unit", default=None)
+
+
+async def run(fn: Callable[..., T], *args: Any) -> T:
+    """Call `fn(session, *args)` in a worker thread: with the request's session in an HTTP
+    request (`Unit`), else with a session of its own."""
+    unit = request_unit.get()
+    if unit is not None:
+        return await unit.run(fn, *args)
+    return await _alone(fn, *args)
 
 
 class Loaders:

@@ -2,6 +2,7 @@
 
 - Depth and alias limits (OWASP's GraphQL cheat sheet), built once (see `Limits`).
 - Fresh DataLoaders per operation (a WebSocket's context lives as long as the connection).
+- A mutation's database work in one transaction, a query's reads in autocommit (`Transactions`).
 - A document of several operations must name the one to run.
 - What no argument may carry:
   - the NUL character (U+0000). No stored text holds one, and PostgreSQL refuses it in any text
@@ -22,8 +23,10 @@ from graphql.language import VariableDefinitionNode
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.extensions import max_aliases as alias_limit
 from strawberry.extensions import query_depth_limiter as depth_limit
+from strawberry.types.graphql import OperationType
 
 from downline.core.errors import BadUserInput
+from downline.schema.context import request_unit
 
 NUL = "\x00"
 MAX_LIST = 1000
@@ -152,4 +155,15 @@ class NamedOperation(SchemaExtension):
                     f"the document holds {count} operations: name the one to run in operationName",
                     field="operationName",
                 )
+        yield
+
+
+class Transactions(SchemaExtension):
+    """A mutation's database work is one transaction; a query's reads run in autocommit (the
+    request's Unit, schema/context.py). Told before the first resolver runs."""
+
+    def on_execute(self) -> Iterator[None]:
+        unit = request_unit.get()
+        if unit is not None and self.execution_context.operation_type is OperationType.MUTATION:
+            unit.for_writes()
         yield

@@ -131,7 +131,8 @@ class ReconciliationQuery:
         query = core.listed(core.reconciled(info.context.principal, core_filter))
 
         def convert(row, found: SimpleNamespace) -> Reconciliation:
-            return Reconciliation.from_row(row, Client.from_row(row, found.agents), found.policies)
+            agent = found.agents.get(row.agent_id) if found.agents else None
+            return Reconciliation.from_row(row, Client.from_row(row, agent), found.policies)
 
         return await list_connection(query, core.ORDER, convert, first, after, _page_reader(info))
 

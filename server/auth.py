@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anyio import to_thread
+from sqlmodel import Session
 
 from downline.core import db, tokens
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
+from downline.schema.context import Unit
 
 
 class AuthError(Exception):
@@ -20,7 +22,7 @@ class SignedIn:
     until: datetime  # the token's exp
 
 
-def _signed_in(header: str | None) -> SignedIn:
+def _signed_in(session: Session, header: str | None) -> SignedIn:
     if not header:
         raise AuthError("missing Authorization header: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")
@@ -30,12 +32,20 @@ def _signed_in(header: str | None) -> SignedIn:
         identity = tokens.verify(get_settings(), token.strip())
     except tokens.InvalidToken as exc:
         raise AuthError(str(exc)) from exc
-    with db.session() as session:
-        principal = load_principal(session, identity.email)
+    principal = load_principal(session, identity.email)
     if principal is None:
         raise AuthError("the token's user no longer exists or has lost its agent or agency")
     return SignedIn(principal, identity.expires_at)
 
 
-async def authenticate(header: str | None) -> SignedIn:
-    return await to_thread.run_sync(_signed_in, header)
+def _signed_in_alone(header: str | None) -> SignedIn:
+    with db.session() as session:
+        return _signed_in(session, header)
+
+
+async def authenticate(header: str | None, unit: Unit | None = None) -> SignedIn:
+    """In `unit`, the HTTP request's database work, as its first statement; else (a WebSocket)
+    with a session of its own."""
+    if unit is None:
+        return await to_thread.run_sync(_signed_in_alone, header)
+    return await unit.run(_signed_in, header, first=True)

@@ -36,7 +36,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.unset import UNSET
 
 from downline.core.db import BUSY
-from downline.schema.context import Context, JobQueue
+from downline.schema.context import Context, JobQueue, Unit, request_unit
 from downline.server import responses
 from downline.server.auth import AuthError, authenticate
 from downline.server.persisted import PersistedQueries
@@ -263,13 +263,27 @@ class Authenticated:
         self.max_query_bytes = max_query_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The request's database work, from its sign-in on (schema/context.py); an upload's
+        # resolver stores the file before it writes, so it keeps a session per step instead of
+        # holding one open while a large file is stored.
+        unit = Unit()
+        entered = request_unit.set(unit)
+        try:
+            await self._serve(scope, receive, send, unit)
+        finally:
+            request_unit.reset(entered)
+            await unit.close()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, unit: Unit) -> None:
         refusal = None
         if scope["type"] == "http" and scope["method"] == "POST":
             request = Request(scope, receive)
             upload = request.headers.get("content-type", "").startswith("multipart/")
             refusal = self._declared_too_large(request, upload)
             if refusal is None:
-                refusal = await self._sign_in(request, scope)
+                refusal = await self._sign_in(request, scope, None if upload else unit)
+            if upload:
+                request_unit.set(None)
             if refusal is None and not upload:
                 body = await _body_within(request, self.max_query_bytes)
                 if body is None:
@@ -282,7 +296,7 @@ class Authenticated:
                 if len(scope["query_string"]) > self.max_query_bytes:
                     refusal = self._query_too_large(request)
                 else:
-                    refusal = await self._sign_in(request, scope)
+                    refusal = await self._sign_in(request, scope, unit)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -303,9 +317,11 @@ class Authenticated:
         message = responses.too_large(self.max_query_bytes)
         return _error(request, 413, message, "BAD_USER_INPUT", "query")
 
-    async def _sign_in(self, request: Request, scope: Scope) -> JSONResponse | None:
+    async def _sign_in(
+        self, request: Request, scope: Scope, unit: Unit | None
+    ) -> JSONResponse | None:
         try:
-            signed_in = await authenticate(request.headers.get("authorization"))
+            signed_in = await authenticate(request.headers.get("authorization"), unit)
         except AuthError as exc:
             return _error(request, 401, str(exc), "UNAUTHENTICATED")
         except PoolTimeout:

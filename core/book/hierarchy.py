@@ -30,7 +30,11 @@ def rebuild_closure(session: Session) -> None:
 
 def descendants_of(agency_ids) -> "select":
     """Every agency at or below any of `agency_ids` (a list or a subquery), as a subquery."""
-    return select(AgencyClosure.descendant_id).where(AgencyClosure.ancestor_id.in_(agency_ids))
+    ancestor = AgencyClosure.ancestor_id
+    if isinstance(agency_ids, list | tuple) and len(agency_ids) == 1:
+        # One agency (a principal's scope): `=`, not an IN list that is rewritten at every run.
+        return select(AgencyClosure.descendant_id).where(ancestor == agency_ids[0])
+    return select(AgencyClosure.descendant_id).where(ancestor.in_(agency_ids))
 
 
 def find_cycles(parents: dict[str, str | None]) -> set[str]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -64,6 +65,7 @@ def fetch_page(
 ) -> Page:
     """The `first` rows of `query` (which selects one entity) after cursor `after`."""
     first = check_first(first)
+    keys = tuple(keys)
     values = decode(after, keys) if after is not None else None
     lead = keys[0]
     if not lead.nullable:
@@ -73,23 +75,53 @@ def fetch_page(
         # range queries, each able to walk its index, instead of one OR that cannot.
         rows = []
         if values is None or values[0] is not None:
-            rows = _rows(session, query.where(lead.column.is_not(None)), keys, values, first + 1)
+            rows = _rows(session, query, keys, values, first + 1, NOT_NULL)
         if len(rows) <= first:
             in_tail = values is not None and values[0] is None
-            tail = query.where(lead.column.is_(None))
-            rows += _rows(
-                session, tail, keys[1:], values[1:] if in_tail else None, first + 1 - len(rows)
-            )
+            tail = values[1:] if in_tail else None
+            rows += _rows(session, query, keys, tail, first + 1 - len(rows), NULL)
     return Page(rows[:first], keys, has_next=len(rows) > first)
 
 
-def _rows(session: Session, query: Select, keys: Sequence[Key], values, limit: int) -> list:
-    if values is not None:
-        query = query.where(_after(keys, values))
-    # Plain rows, not ORM entities: a page is read, never changed, and building 50 entities
-    # (identity map, instance state) cost more CPU than the rest of the query.
-    ordered = query.order_by(*(k.order() for k in keys)).limit(limit)
-    return list(session.connection().execute(ordered))
+ALL, NOT_NULL, NULL = "all", "not null", "null"  # the rows a part of a page reads, by its lead
+
+
+def _rows(
+    session: Session, query: Select, keys: tuple, values, limit: int, part: str = ALL
+) -> list:
+    """`limit` rows of `query`'s `part` after `values` (None: from the start). Plain rows, not
+    ORM entities: a page is read, never changed, and building 50 entities (identity map,
+    instance state) cost more CPU than the rest of the query."""
+    if values is None:
+        statement = _from_start(query, keys, limit, part)
+    else:
+        statement = _bounded(query, keys, part).where(_after(_ordered_by(keys, part), values))
+        statement = statement.order_by(*(k.order() for k in _ordered_by(keys, part)))
+        statement = statement.limit(limit)
+    return session.connection().execute(statement).all()
+
+
+def _ordered_by(keys: tuple, part: str) -> tuple:
+    return keys[1:] if part == NULL else keys  # in the NULL tail the lead is no key
+
+
+def _bounded(query: Select, keys: tuple, part: str) -> Select:
+    if part == ALL:
+        return query
+    lead = keys[0].column
+    return query.where(lead.is_(None) if part == NULL else lead.is_not(None))
+
+
+@lru_cache(maxsize=1024)
+def _from_start(query: Select, keys: tuple, limit: int, part: str) -> Select:
+    """A page from the start of a query, built once: a list's query is itself built once per
+    principal and filter (schema/book.py), and building a statement cost as much as running it.
+    Keyed on the query object itself, which the cache keeps alive."""
+    return (
+        _bounded(query, keys, part)
+        .order_by(*(k.order() for k in _ordered_by(keys, part)))
+        .limit(limit)
+    )
 
 
 def count(session: Session, query: Select) -> int:

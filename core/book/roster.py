@@ -59,6 +59,32 @@ def agents_with_agencies(
     return {a.id: (a, agencies[a.agency_id]) for a in agents}
 
 
+# A page's agents and their agencies, joined to the page's own statement (`with_agents`): aliases,
+# so that the scope's subqueries on Agent are not correlated with them.
+_page_agent = Agent.__table__.alias("page_agent")
+_page_agency = Agency.__table__.alias("page_agency")
+PAGE_AGENT = tuple(
+    _page_agent.c[name].label(f"agent__{name}")
+    for name in ("id", "name", "npn", "email", "agency_id")
+)
+PAGE_AGENCY = tuple(
+    _page_agency.c[name].label(f"agency__{name}")
+    for name in ("id", "name", "npn", "exports_allowed_for_agents", "parent_id")
+)
+
+
+def with_agents(query: Select, agent_id) -> Select:
+    """`query` (a scoped list: its rows' `agent_id` is filtered by `scope.agent_ids`) with each
+    row's agent and that agent's agency, as columns `agent__<name>` and `agency__<name>`: a page
+    of 50 then reads its agents in its own statement. A row's agent is visible, being in the
+    scope, and so is the agent's agency to the same principal (docs/domain.md)."""
+    return (
+        query.join(_page_agent, _page_agent.c.id == agent_id)
+        .join(_page_agency, _page_agency.c.id == _page_agent.c.agency_id)
+        .add_columns(*PAGE_AGENT, *PAGE_AGENCY)
+    )
+
+
 def agents_by_npn(session: Session, principal: Principal, npns: list[str]) -> dict[str, Agent]:
     """The visible agents holding these NPNs (a policy's agent is matched at read time)."""
     query = select(Agent).where(Agent.npn.in_(npns), Agent.id.in_(scope.agent_ids(principal)))

@@ -32,7 +32,7 @@ from downline.core.carriers.parsers import (
 from downline.core.carriers.staging import RepeatedPolicy, Staging
 from downline.core.config import get_settings
 from downline.core.errors import NotFound
-from downline.core.models import Agent, CarrierReport, ReportRowError, utcnow
+from downline.core.models import Agent, CarrierReport, Policy, ReportRowError, utcnow
 from downline.core.models.production import HELD_BY_OPERATOR
 from downline.core.production.vocabulary import PolicyRecord, RowError
 from downline.core.storage import Storage
@@ -111,6 +111,9 @@ def _run(report: CarrierReport, storage: Storage, parsers, progress) -> CarrierR
             _ingest(report, parser, principal, stream, progress, chunk_rows=None)
     with db.session() as session:
         done = session.get(CarrierReport, report.id)  # SUCCEEDED, with the upsert (_ingest)
+        if (done.rows_inserted or 0) + (done.rows_updated or 0) >= db.ANALYZE_ROWS:
+            db.analyze(session, [Policy.__tablename__])  # a large report: fresh statistics
+            session.commit()
     if progress:
         progress(done)
     return done

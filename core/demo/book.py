@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, SQLModel
 
 from downline.core.book.hierarchy import rebuild_closure
+from downline.core.db import analyze
 from downline.core.demo import names as N
 from downline.core.demo.clients import client_chunk, lead_chunk, program_payouts
 from downline.core.demo.policies import Production
@@ -19,6 +20,7 @@ from downline.core.demo.rows import Book
 from downline.core.errors import BadUserInput
 from downline.core.models import (
     Agency,
+    AgencyClosure,
     Agent,
     CarrierReport,
     Client,
@@ -34,6 +36,12 @@ CHUNK = 5000  # rows a commit; a multiple of rows.BLOCK
 DEFAULTS = {
     "agencies": 12, "agents": 60, "clients": 3000, "leads": 1500, "policies": 5000, "seed": 1,
 }  # fmt: skip
+
+# Every table a demo book writes into (analyzed once it is written).
+WRITTEN = (
+    Agency, AgencyClosure, Agent, User, Client, ClientFollowUp, ClientVerification, Lead, Policy,
+    CarrierReport, Payout,
+)  # fmt: skip
 
 # progress(stage, done, total): stages "hierarchy", "clients", "leads", "policies", "payouts", in
 # that order.
@@ -151,6 +159,10 @@ def generate(
         session.commit()
         counts["program_payouts"] = len(programs)
         report("payouts", len(programs), len(programs))
+        # A book written from nothing: without statistics PostgreSQL would plan its first
+        # queries blind until autovacuum comes round.
+        analyze(session, (model.__tablename__ for model in WRITTEN))
+        session.commit()
 
     return DemoSummary(
         seed=seed,

@@ -60,10 +60,34 @@ def _sql_type(type_):
 def fits(session: Session, query: Select, columns: Sequence[ExportColumn]) -> bool:
     """True when this export can be written by COPY: PostgreSQL, and every column and bound
     value of a type this module spells exactly."""
-    if session.get_bind().dialect.name != "postgresql" or _cells(query, columns) is None:
-        return False
-    compiled = query.compile(dialect=session.get_bind().dialect)
-    return all(_sql_type(bind.type) is not None for bind in compiled.binds.values())
+    return prepare(session, query, columns) is not None
+
+
+def prepare(session: Session, query: Select, columns: Sequence[ExportColumn]) -> str | None:
+    """The COPY's SELECT, every cell formatted and every value inlined, or None when the export
+    does not fit (`fits`). The cells are worked out and the statement compiled once (each cost
+    a small export a few milliseconds)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    cells = _cells(query, columns)
+    if cells is None:
+        return None
+    formatted = query.with_only_columns(*cells, maintain_column_froms=True)
+    connection = session.connection()
+    compiled = formatted.compile(dialect=connection.dialect)
+    # The cells bring values of their own (masks, formats: text and integers); any value of
+    # another type comes from the query, which then does not fit.
+    if any(_sql_type(bind.type) is None for bind in compiled.binds.values()):
+        return None
+    # What executing the statement would send (IN lists expanded, values through their types'
+    # bind processors), merged client-side: COPY takes no parameters.
+    state = compiled.construct_expanded_state()
+    params = {
+        name: state.processors[name](value) if name in state.processors else value
+        for name, value in state.parameters.items()
+    }
+    raw = connection.connection.dbapi_connection
+    return psycopg.ClientCursor(raw).mogrify(state.statement, params)
 
 
 def _cells(query: Select, columns: Sequence[ExportColumn]) -> list | None:
@@ -159,20 +183,14 @@ def write(
     columns: Sequence[ExportColumn],
     out,
     tick: Callable[[int], None],
+    sql: str | None = None,
 ) -> int:
     """Write the export's rows (no header) to the binary file `out` by COPY; returns the row
-    count. `tick(rows_so_far)` is called after each flush, for progress."""
-    formatted = query.with_only_columns(*_cells(query, columns), maintain_column_froms=True)
+    count. `sql`: the query as `prepare` gave it. `tick(rows_so_far)` is called after each
+    flush, for progress."""
+    sql = sql or prepare(session, query, columns)
     connection = session.connection()
-    # What executing the statement would send (IN lists expanded, values through their types'
-    # bind processors), merged client-side: COPY takes no parameters.
-    state = formatted.compile(dialect=connection.dialect).construct_expanded_state()
-    params = {
-        name: state.processors[name](value) if name in state.processors else value
-        for name, value in state.parameters.items()
-    }
     raw = connection.connection.dbapi_connection
-    sql = psycopg.ClientCursor(raw).mogrify(state.statement, params)
     # SET LOCAL: this transaction only (dates and times are written in UTC).
     connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
     written, rows = 0, []

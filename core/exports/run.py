@@ -289,8 +289,11 @@ def _write(session, export, export_type, query, progress):
         with handle:
             sink = _Hashing(handle)
             sink.write(_header(columns))
-            writer = export_copy.write if export_copy.fits(session, query, columns) else write_rows
-            written = writer(session, query, columns, sink, tick)
+            sql = export_copy.prepare(session, query, columns)
+            if sql is not None:
+                written = export_copy.write(session, query, columns, sink, tick, sql)
+            else:
+                written = write_rows(session, query, columns, sink, tick)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -21,6 +21,7 @@ from downline.core.loading.kinds import AGENCIES, AGENTS, KINDS, Kind, Pending
 from downline.core.loading.reasons import valid_records
 from downline.core.loading.report import FileReport, LoadReport
 from downline.core.loading.tree import load_agencies
+from downline.core.models import AgencyClosure
 
 # Lines between progress updates: often enough to watch, rare enough to cost nothing.
 PROGRESS_EVERY = 1000
@@ -82,8 +83,16 @@ def _load_file(kind: Kind, path: Path, progress: ProgressSink | None) -> FileRep
         if kind is AGENTS:  # an agent may now hold the NPN of policies the operator holds
             tenants.place_held_policies(session)
         session.commit()
+        if report.inserted + report.updated >= db.ANALYZE_ROWS:  # a bulk load: fresh statistics
+            db.analyze(session, _written_tables(kind))
+            session.commit()
     report.rejections.sort(key=attrgetter("line"))
     return report
+
+
+def _written_tables(kind: Kind) -> list[str]:
+    tables = [kind.table.name, *(child.name for child in kind.children)]
+    return [*tables, AgencyClosure.__tablename__] if kind is AGENCIES else tables
 
 
 def _load_stream(

@@ -1,0 +1,162 @@
+"""schema/execution.py's shorter paths give what graphql-core's own path gives: the same data
+and the same errors (message, path, locations), for plain fields and direct resolver calls,
+nulls where non-null is declared, resolvers that raise or return awaitables, and the real
+schema's lists."""
+
+import asyncio
+from enum import Enum
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+
+from downline.core import db
+from downline.core.book.scope import load_principal
+from downline.schema import make_schema
+from downline.schema.context import Context
+from downline.schema.execution import Call, Execution, Plain, plan
+from tests.conftest import BOOK
+
+
+@strawberry.enum
+class Color(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Leaf:
+    name: str
+    maybe: str | None
+    color: Color
+    broken: str  # None given: a non-null field that is null
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def fails(self) -> str | None:
+        raise ValueError(f"no {self.name}")
+
+    @strawberry.field
+    def fails_hard(self) -> str:
+        raise ValueError(f"never {self.name}")
+
+    @strawberry.field
+    def later(self, info: Info) -> str:
+        async def wait() -> str:
+            return f"{self.name} via {info.field_name}"
+
+        return wait()
+
+    @strawberry.field
+    async def awaited(self) -> int:
+        return len(self.name)
+
+    @strawberry.field
+    def with_arg(self, times: int = 2) -> str:
+        return self.name * times
+
+    @strawberry.field
+    def parent_name(self, root: "Leaf") -> str:
+        return root.name
+
+
+@strawberry.type
+class Holder:
+    leaf: Leaf
+    maybe_leaf: Leaf | None
+    leaves: list[Leaf]
+    broken_leaf: Leaf
+
+
+def _leaf(name: str, broken: str | None = "ok") -> Leaf:
+    return Leaf(name=name, maybe=None, color=Color.BLUE, broken=broken)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def holders(self) -> list[Holder]:
+        return [
+            Holder(
+                leaf=_leaf(f"a{i}"),
+                maybe_leaf=None if i % 2 else _leaf(f"m{i}"),
+                leaves=[_leaf(f"l{i}{j}", None if (i, j) == (1, 1) else "ok") for j in range(3)],
+                broken_leaf=None,  # type: ignore[arg-type]
+            )
+            for i in range(3)
+        ]
+
+
+QUERIES = [
+    "{ holders { leaf { name maybe color shout later awaited withArg parentName } } }",
+    "{ holders { maybeLeaf { name } leaves { name color withArg(times: 3) } } }",
+    "{ holders { leaves { name broken } } }",
+    "{ holders { leaf { fails } } }",
+    "{ holders { leaf { name failsHard } } }",
+    "{ holders { brokenLeaf { name } } }",
+    "{ holders { leaf { ... on Leaf { n: name, __typename } } } }",
+]
+
+
+def run(schema, query: str, context=None, variables=None) -> dict:
+    result = asyncio.run(schema.execute(query, variable_values=variables, context_value=context))
+    errors = [
+        (e.message, e.path, [(x.line, x.column) for x in e.locations or ()])
+        for e in result.errors or ()
+    ]
+    return {"data": result.data, "errors": sorted(errors, key=repr)}
+
+
+def both(query: str) -> tuple[dict, dict]:
+    fast = strawberry.Schema(query=Query, execution_context_class=Execution)
+    plain = strawberry.Schema(
+        query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    return run(fast, query), run(plain, query)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_short_paths_answer_and_fail_as_graphql_core_does(query):
+    fast, plain = both(query)
+    assert fast == plain
+
+
+def test_which_fields_take_which_path():
+    schema = strawberry.Schema(query=Query)._schema
+    leaf = schema.type_map["Leaf"]
+    assert isinstance(plan(leaf, "name", True), Plain)
+    assert isinstance(plan(leaf, "color", True), Plain)
+    assert isinstance(plan(leaf, "shout", True), Call)
+    assert isinstance(plan(leaf, "later", True), Call)
+    assert isinstance(plan(leaf, "parentName", True), Call)
+    assert plan(leaf, "withArg", True) is None  # arguments
+    assert plan(leaf, "awaited", True) is None  # async
+    assert plan(leaf, "name", False) is None  # exception handlers or another default resolver
+    holder = schema.type_map["Holder"]
+    assert isinstance(plan(holder, "leaf", True), Plain)
+    assert plan(holder, "leaves", True) is None  # a list: graphql-core's path
+
+
+PAGES = [
+    "{ clients(first: 20) { edges { cursor node { id firstName submittedAt ssnMasked exchange agent { name npn agency { name exportsAllowedForAgents } } } } pageInfo { hasNextPage endCursor } } }",
+    "{ leads(first: 20) { edges { node { id lastName status agent { name agency { name parent { name } } } } } } }",
+    '{ agency(id: "top") { name subAgencies { name parent { name } agents(first: 2) { totalCount edges { node { name agency { name } } } } } } }',
+    "{ viewer { email role exportsAllowed agency { name } } downline(first: 10) { edges { node { name agency { name } } } } }",
+]
+
+
+@pytest.mark.parametrize("query", PAGES)
+def test_the_real_schema_answers_the_same_either_way(database, load_book, query):
+    assert not load_book(BOOK).rejections
+    with db.session() as session:
+        principal = load_principal(session, "admin@top.test")
+    fast = make_schema()
+    plain = make_schema()
+    plain.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    answers = [run(s, query, Context(None, None, principal, None)) for s in (fast, plain)]
+    assert answers[0] == answers[1]
+    assert not answers[0]["errors"] and answers[0]["data"]
