@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, text, update
 from sqlmodel import Session
 
 from downline.core import audit, db, fairness
@@ -252,6 +252,11 @@ def heartbeat(session: Session, model, job_id: str, **values) -> None:
     handed its jobs back (it is exiting): a late beat would make them look alive again."""
     if _handing_back.is_set():
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # A process frozen between this UPDATE and its COMMIT (SIGSTOP, a paused VM) would hold
+        # the job's row locked for as long as it stays frozen, and the sweep and the next
+        # worker's claim with it: the server ends such a transaction after a few seconds idle.
+        session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '5s'"))
     session.execute(
         update(model)
         .where(model.id == job_id, model.status == PROCESSING)

@@ -48,9 +48,12 @@ def _to_send(session: Session, model, since_column, settings: Settings) -> list[
         model.sent_at.is_(None) | (model.sent_at <= model.started_at) | (model.sent_at < stale)
     )
     dead = jobs.retakeable(model, stale, settings.job_max_attempts) & not_resent
+    # A row another transaction holds is passed over (SKIP LOCKED, PostgreSQL): its holder is
+    # alive or will be cut off by the server, and the sweep must never wait on it.
+    free = select(model.id).where(lost | dead).with_for_update(skip_locked=True)
     found = session.execute(
         update(model)
-        .where(lost | dead)
+        .where(model.id.in_(free))
         .values(sent_at=now)
         .returning(model.id)
         .execution_options(synchronize_session=False)
