@@ -32,12 +32,10 @@ waiting or running at the end are marked FAILED, so a later run starts with its 
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -363,13 +361,6 @@ def main() -> int:
     )
     book = common.ensure_book(args.book)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
-    redis_url = os.environ.get(load.REDIS_ENV) or load.DEFAULT_REDIS
-    try:
-        import redis
-
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis ends the benchmark
-        raise SystemExit(f"Redis unavailable at {redis_url}: {exc}") from exc
     from downline.core.demo import names as N
 
     heavy = N.SUBADMIN_EMAIL
@@ -377,20 +368,14 @@ def main() -> int:
     params = {"search": application_id}
     if freed := free_places(heavy, light):
         print(f"   {freed} job(s) left waiting or running by an earlier run marked FAILED")
-    port = common.free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    queue = f"downline-bench-fairness-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        **common.use_bench_database(),
-        "DOWNLINE_ENV": "production",
-        "DOWNLINE_BROKER_URL": redis_url,
-        "DOWNLINE_REDIS_URL": redis_url,
-        "DOWNLINE_QUEUE": queue,
-        "DOWNLINE_PUBLIC_URL": base_url,
-        "DOWNLINE_MAX_ACTIVE_JOBS_PER_USER": str(CAP),
-        "DOWNLINE_MAX_SOCKETS_PER_USER": str(SOCKETS),
-    }
+    env, port = load.production_env(
+        "fairness",
+        {
+            "DOWNLINE_MAX_ACTIVE_JOBS_PER_USER": str(CAP),
+            "DOWNLINE_MAX_SOCKETS_PER_USER": str(SOCKETS),
+        },
+    )
+    base_url = env["DOWNLINE_PUBLIC_URL"]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     threads = args.worker_processes * args.worker_threads
     with tempfile.TemporaryDirectory(prefix="downline-bench-fairness-") as tmp:
@@ -433,7 +418,7 @@ def main() -> int:
         finally:
             for proc in reversed(load.STARTED):
                 load.stop(proc)
-            load.drop_queue(redis_url, queue)
+            load.drop_queue(env["DOWNLINE_REDIS_URL"], env["DOWNLINE_QUEUE"])
             free_places(heavy, light)
         return report_figures(args, result)
 

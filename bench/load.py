@@ -146,6 +146,31 @@ def incidents(logs: Path, load_from: dict[str, int], limit: int = 10) -> list[st
     return found[:limit] + ([f"... and {len(found) - limit} more"] if len(found) > limit else [])
 
 
+def production_env(name: str, settings: dict[str, str]) -> tuple[dict[str, str], int]:
+    """The environment of `downline serve` and `downline worker` in production mode for a
+    benchmark run, and the API's port: the bench database; Redis (REDIS_ENV; the benchmark ends
+    if it does not answer) as broker and event bus, with a queue of the run's own; download
+    links at the API's address; `settings` on top."""
+    redis_url = os.environ.get(REDIS_ENV) or DEFAULT_REDIS
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis ends the benchmark
+        raise SystemExit(f"Redis unavailable at {redis_url}: {exc}") from exc
+    port = common.free_port()
+    env = {
+        **os.environ,
+        **common.use_bench_database(),
+        "DOWNLINE_ENV": "production",
+        "DOWNLINE_BROKER_URL": redis_url,
+        "DOWNLINE_REDIS_URL": redis_url,
+        "DOWNLINE_QUEUE": f"downline-bench-{name}-{uuid.uuid4().hex[:8]}",
+        "DOWNLINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    return env | settings, port
+
+
 def drop_queue(redis_url: str, queue: str) -> None:
     import redis
 
@@ -245,28 +270,10 @@ def main() -> int:
     )
     book = common.ensure_book(args.book)
     print(f"   book: {book.shape} ({'reused' if book.reused else 'generated'})")
-    redis_url = os.environ.get(REDIS_ENV) or DEFAULT_REDIS
-    try:
-        import redis
-
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis ends the benchmark
-        raise SystemExit(f"Redis unavailable at {redis_url}: {exc}") from exc
-    port = common.free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    queue = f"downline-bench-load-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        **common.use_bench_database(),
-        "DOWNLINE_ENV": "production",
-        "DOWNLINE_BROKER_URL": redis_url,
-        "DOWNLINE_REDIS_URL": redis_url,
-        "DOWNLINE_QUEUE": queue,
-        "DOWNLINE_PUBLIC_URL": base_url,
-        # The virtual users share a few accounts, each then running more exports at once than
-        # the fair-use cap lets one person (bench/fairness.py measures the cap's effect).
-        "DOWNLINE_MAX_ACTIVE_JOBS_PER_USER": "1000",
-    }
+    # The virtual users share a few accounts, each then running more exports at once than the
+    # fair-use cap lets one person (bench/fairness.py measures the cap's effect).
+    env, port = production_env("load", {"DOWNLINE_MAX_ACTIVE_JOBS_PER_USER": "1000"})
+    base_url = env["DOWNLINE_PUBLIC_URL"]
     load_users = users(book)
     print("   users: " + ", ".join(u.email for u in load_users))
     # SIGTERM (run_all's timeout) unwinds like an error, so the processes are stopped below.
@@ -341,7 +348,7 @@ def main() -> int:
         finally:
             for proc in reversed(STARTED):
                 stop(proc)
-            drop_queue(redis_url, queue)
+            drop_queue(env["DOWNLINE_REDIS_URL"], env["DOWNLINE_QUEUE"])
     verdict(result)
     return 0
 
