@@ -4,7 +4,10 @@ under CI=true, where they fail."""
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -49,3 +52,26 @@ def browser() -> Iterator:
             unavailable("Chromium", f"{executable} did not start: {str(exc).splitlines()[0]}")
         yield chromium
         chromium.close()
+
+
+@contextmanager
+def serving(app, port: int, name: str) -> Iterator[str]:
+    """`app` served by uvicorn (WebSockets on) in a thread of this process, as `downline serve`
+    serves it, until the block ends. Yields its base URL; fails the test if it never starts."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="auto", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=40)

@@ -11,7 +11,6 @@ except under CI=true, where it fails."""
 import functools
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOOK, _free_port
+from tests.web.conftest import serving
 
 VENDOR = Path(__file__).resolve().parents[2] / "server" / "web" / "vendor" / "graphql-ws.mjs"
 AGENT = "eve@t.test"
@@ -122,8 +122,6 @@ def sites(tmp_path) -> Iterator[dict[str, str]]:
 def api_base(database, sites, load_book, monkeypatch) -> Iterator[str]:
     """`downline serve` in a thread (uvicorn, the in-process workers) that lists one of the two
     sites in DOWNLINE_CORS_ORIGINS, over BOOK. Yields its base URL."""
-    import uvicorn
-
     from downline.core.config import get_settings
     from downline.server.app import create_app
 
@@ -131,22 +129,8 @@ def api_base(database, sites, load_book, monkeypatch) -> Iterator[str]:
     assert not report.rejections, report.rejections
     monkeypatch.setenv("DOWNLINE_CORS_ORIGINS", sites["listed"])
     get_settings.cache_clear()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, ws="auto", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="cross-origin-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=40)
+    with serving(create_app(), _free_port(), "cross-origin-api") as base:
+        yield base
 
 
 def open_site(browser, origin: str):

@@ -11,15 +11,13 @@ var/test-artifacts/. Without Chromium the tests are skipped with the reason, exc
 where they fail.
 """
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOOK, PRODUCTION_BOOK, SAMPLES
+from tests.conftest import BOOK, PRODUCTION_BOOK, SAMPLES, _free_port
+from tests.web.conftest import serving
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 LAPTOP = {"width": 1366, "height": 768}
@@ -28,41 +26,18 @@ WAIT_MS = 30_000
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(database, monkeypatch) -> Iterator[str]:
     """`downline serve` in a thread of this process: the test's database and var dir, the
     in-process workers, download links pointing back at it. Yields its base URL."""
-    import uvicorn
-
     from downline.core.config import get_settings
     from downline.server.app import create_app
 
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("DOWNLINE_PUBLIC_URL", base)
+    monkeypatch.setenv("DOWNLINE_PUBLIC_URL", f"http://127.0.0.1:{port}")
     get_settings.cache_clear()
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, ws="auto", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="export-centre-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
+    with serving(create_app(), port, "export-centre-server") as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=40)
 
 
 @pytest.fixture
