@@ -260,6 +260,9 @@ def heartbeat(session: Session, model, job_id: str, **values) -> None:
     session.execute(
         update(model)
         .where(model.id == job_id, model.status == PROCESSING)
+        # A beat already past the check above when the hand-back ran (its UPDATE waiting on the
+        # row) must not date the handed-back heartbeat forward again.
+        .where(model.heartbeat_at > HANDED_BACK)
         .values(heartbeat_at=utcnow(), **values)
     )
     session.commit()

@@ -195,3 +195,20 @@ def test_only_deaths_count_a_job_handed_back_by_a_clean_exit_is_taken_again(prod
     done = row(CarrierReport, handed_back)
     assert (done.status, done.attempts) == ("SUCCEEDED", 4)
     assert row(CarrierReport, spent).status == "FAILED"
+
+
+def test_a_beat_that_lands_after_the_hand_back_leaves_the_job_handed_back(book):
+    # A heartbeat thread past its "handing back?" check when the process began to exit: its
+    # UPDATE reaches the row after the hand-back's. The row must stay handed back, or the next
+    # worker waits out the stale limit for a job nobody runs.
+    export_id = requested()
+    died(Export, export_id, attempts=1, heartbeat=jobs.HANDED_BACK)
+    with db.session() as session:
+        jobs.heartbeat(session, Export, export_id, rows_written=10)
+    late = row(Export, export_id)
+    assert late.heartbeat_at == jobs.HANDED_BACK and late.rows_written == 0
+
+    died(Export, export_id, attempts=1, heartbeat=utcnow())  # a live claim still beats
+    with db.session() as session:
+        jobs.heartbeat(session, Export, export_id, rows_written=10)
+    assert row(Export, export_id).rows_written == 10
