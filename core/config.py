@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     through the API; one more is refused with RATE_LIMITED (audited). The operator's own
     commands (`downline export --as`, `downline ingest --as`) run their job themselves, beside
     the workers, and are never refused by it."""
+    max_running_jobs_per_user: int = Field(default=2, ge=1)
+    """Exports, and separately carrier reports, of one user that the workers run at once; the
+    user's other jobs wait their turn even with a worker idle. A job's CPU is the machine's, not
+    the worker's: without this, one user's backlog would take every CPU and slow everyone's
+    pages and small exports, however fairly the next job is chosen."""
     max_sockets_per_user: int = Field(default=20, ge=1)
     """WebSockets one user may hold open at once in one API process; one more is closed with
     4429 "Too many connections" as soon as it signs in. Counted per process: behind N API

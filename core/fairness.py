@@ -8,13 +8,18 @@
   kind" (jobs.claim), and the worker takes, among the QUEUED jobs, the oldest job of the user
   with the fewest jobs of that kind running; between users running as many, the one whose last
   job started longest ago (or never) goes first, so that even a single worker thread serves each
-  waiting user in turn rather than one user's backlog to its end.
+  waiting user in turn rather than one user's backlog to its end. A user already running
+  DOWNLINE_MAX_RUNNING_JOBS_PER_USER jobs of the kind is passed over: its next job waits for
+  one of them to end (jobs.run then wakes a worker for it), even with a worker idle, so that
+  one user's backlog never takes more of the machine than that, however many workers there
+  are. The cap is checked without a lock: two workers claiming at the same instant may start
+  one job more than it allows, never a backlog.
 """
 
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -80,11 +85,23 @@ def _lock_key(model, owner: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def fairest(session: Session, model) -> str | None:
+def under_cap(model, cap: int) -> ColumnElement[bool]:
+    """The job's owner runs fewer than `cap` jobs of its kind: a condition on `model`'s row."""
+    kind, running = _KINDS[model], aliased(model)
+    return (
+        select(func.count())
+        .where(getattr(running, kind.owner) == getattr(model, kind.owner))
+        .where(running.status == PROCESSING)
+        .scalar_subquery()
+    ) < cap
+
+
+def fairest(session: Session, model, cap: int, *, lock: bool = True) -> str | None:
     """The id of the waiting job of this kind a worker should take next (module docstring), or
-    None when none waits. On PostgreSQL its row is locked until the session's transaction ends,
-    and a row another worker has locked so is passed over (SKIP LOCKED): claim it in the same
-    transaction. The owners' history it weighs is that of the owners with a job waiting."""
+    None when none may start now. With `lock`, on PostgreSQL its row is locked until the
+    session's transaction ends, and a row another worker has locked so is passed over (SKIP
+    LOCKED): claim it in the same transaction. The owners' history it weighs is that of the
+    owners with a job waiting."""
     kind = _KINDS[model]
     started, waiting = aliased(model), aliased(model)
     owner = getattr(model, kind.owner)
@@ -105,6 +122,7 @@ def fairest(session: Session, model) -> str | None:
         select(model.id)
         .outerjoin(served, served.c.owner == owner)
         .where(model.status == QUEUED)
+        .where(func.coalesce(served.c.running, 0) < cap)
         .order_by(
             func.coalesce(served.c.running, 0),
             served.c.last_started.nulls_first(),
@@ -112,6 +130,7 @@ def fairest(session: Session, model) -> str | None:
             model.id,
         )
         .limit(1)
-        .with_for_update(of=model, skip_locked=True)
     )
+    if lock:
+        query = query.with_for_update(of=model, skip_locked=True)
     return session.scalars(query).first()

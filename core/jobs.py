@@ -61,23 +61,35 @@ def run(
     *,
     fair: bool = False,
     claimed: Callable[[object], None] | None = None,
+    wake: Callable[[str], None] | None = None,
 ):
     """Claim the job (with `fair`, the job a worker's message should run: `claim`) and run
     `work(job)` under a heartbeat. `work` moves the job to SUCCEEDED itself (in the transaction
     of its effect, or by `finish`) and returns the row as it stands; if it raises, the job ends
     FAILED (or, for a transient failure, goes back to the queue). `claimed(job)` hears which job
     was claimed before it runs. None when no job was this run's to do (finished, running
-    elsewhere, given up, or nothing waiting)."""
+    elsewhere, given up, or nothing waiting). Once the job ends, `wake(job_id)` is told of the
+    job that may start in its place, if any waits (a job held back by its owner's running cap
+    has no message of its own any more: its message found the owner at the cap)."""
     settings = get_settings()
     with db.session() as session:
         stale, attempts = settings.job_stale_seconds, settings.job_max_attempts
-        job_id = claim(session, kind.model, job_id, stale, attempts, fair=fair)
+        cap = settings.max_running_jobs_per_user if fair else None
+        job_id = claim(session, kind.model, job_id, stale, attempts, running_cap=cap)
         if job_id is None:
             return None
         job = session.get(kind.model, job_id)
     if claimed is not None:
         claimed(job)
-    name = kind.model.__name__
+    try:
+        return _run_claimed(kind, job, work, progress)
+    finally:
+        if wake is not None and cap is not None:
+            _wake_next(kind.model, cap, wake)
+
+
+def _run_claimed(kind: Work, job, work: Callable[[object], object], progress):
+    name, job_id = kind.model.__name__, job.id
     try:
         with heartbeating(kind.model, job_id, attempt=job.attempts):
             return work(job)
@@ -97,6 +109,16 @@ def run(
     except Exception:
         log.exception("%s %s failed", name, job_id)
         return finish(job, FAILED, progress, "INTERNAL", error=kind.internal_error)
+
+
+def _wake_next(model, cap: int, wake: Callable[[str], None]) -> None:
+    try:
+        with db.session() as session:
+            waiting = fairness.fairest(session, model, cap, lock=False)
+        if waiting is not None:
+            wake(waiting)
+    except Exception:  # noqa: BLE001 - the sweep sends a job whose wake-up was lost
+        log.warning("could not wake a worker for the next %s", model.__name__, exc_info=True)
 
 
 def release(job) -> None:
@@ -122,30 +144,35 @@ def claim(
     stale_seconds: int,
     max_attempts: int,
     *,
-    fair: bool = False,
+    running_cap: int | None = None,
 ) -> str | None:
     """Claim a job for this run and return its id; None when there is none for it to do. A
     dead worker's job with no attempts left is given up on the way (so a re-delivered message
-    never runs it). Without `fair`, `job_id` or none (the CLI). With `fair` (a worker's
-    message): `job_id` if its worker died, else the fairest waiting job (fairness.fairest), each
-    pick claimed by the same guarded UPDATE and picked again if another worker was first. A pick
-    passes over rows locked at that moment (SKIP LOCKED), so when none is left, `job_id` itself
-    is claimed if it still waits: a message never leaves its own job waiting."""
+    never runs it). Without `running_cap`, `job_id` or none (the CLI). With it (a worker's
+    message, fairly): `job_id` if its worker died, else the fairest waiting job whose owner runs
+    fewer than `running_cap` jobs of the kind (fairness.fairest), each pick claimed by the same
+    guarded UPDATE and picked again if another worker was first. A pick passes over rows locked
+    at that moment (SKIP LOCKED), so when none is left, `job_id` itself is claimed if it still
+    waits and its owner is under the cap: a message never leaves its own job waiting, unless
+    the cap holds it back (then the end of one of its owner's jobs wakes a worker for it)."""
     stale = utcnow() - timedelta(seconds=stale_seconds)
     dead = retakeable(model, stale, max_attempts)
+    fair = running_cap is not None
     if _take(session, model, job_id, dead if fair else or_(model.status == QUEUED, dead)):
         return job_id
     give_up(session, model, stale_seconds, max_attempts, job_id)
     if not fair:
         return None
     for _ in range(FAIR_TRIES):
-        chosen = fairness.fairest(session, model)  # locked on PostgreSQL until the commit
+        chosen = fairness.fairest(session, model, running_cap)  # locked until the commit (PG)
         if chosen is None:
             session.rollback()
             break
         if _take(session, model, chosen, model.status == QUEUED):
             return chosen
-    if _take(session, model, job_id, model.status == QUEUED):
+    if _take(
+        session, model, job_id, fairness.under_cap(model, running_cap) & (model.status == QUEUED)
+    ):
         return job_id
     return None
 

@@ -1,6 +1,7 @@
 """The Dramatiq actors: each only moves a job row forward (core does the work), and carries
 nothing but a job's id. A message is a token, "there is work of this kind": the worker runs the
-fairest waiting job of that kind, the one named or another (core/jobs.py, core/fairness.py).
+fairest waiting job of that kind, the one named or another (core/jobs.py, core/fairness.py),
+and as it ends sends one more for the job that may start in its place.
 Retries are few and for transient failures only: core marks a job FAILED itself for every
 user-facing failure. The job a message last ran is kept in its options (`claimed`), so that when
 its retries run out, that job is the one given up."""
@@ -47,6 +48,7 @@ def ingest_report(report_id: str) -> None:
         progress=_publish("report"),
         fair=True,
         claimed=_remember,
+        wake=lambda next_id: send(ingest_report, next_id),
     )
 
 
@@ -66,6 +68,7 @@ def build_export(export_id: str) -> None:
         progress=_publish("export"),
         fair=True,
         claimed=_remember,
+        wake=lambda next_id: send(build_export, next_id),
     )
 
 

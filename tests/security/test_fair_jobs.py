@@ -153,3 +153,77 @@ def test_a_worker_serves_the_waiting_users_in_turn(queued_api):
     for email, export_id in [("dan@t.test", dans), *(("eve@t.test", e) for e in eves)]:
         export = queued_api.gql(EXPORT, {"id": export_id}, as_=email)["export"]
         assert export["status"] == "SUCCEEDED", export
+
+
+def test_a_user_at_the_running_cap_waits_and_its_next_job_starts_as_one_ends(
+    queued_api, monkeypatch
+):
+    """With DOWNLINE_MAX_RUNNING_JOBS_PER_USER=1 and one of Eve's exports running elsewhere,
+    the messages of her others run Dan's export and then nothing: hers wait, QUEUED. The end of
+    one of her exports sends a message for the next, so her backlog runs to its end, one at a
+    time, with no sweep."""
+    from downline.core import jobs
+    from downline.server.actors import QUEUE, build_export
+    from downline.server.broker import broker
+
+    monkeypatch.setenv("DOWNLINE_MAX_RUNNING_JOBS_PER_USER", "1")
+    get_settings.cache_clear()
+    eves = [request(queued_api, "eve@t.test")["data"]["requestExport"]["id"] for _ in range(3)]
+    dans = request(queued_api, "dan@t.test")["data"]["requestExport"]["id"]
+    broker.flush_all()  # the request's own messages: this test delivers them by hand
+    with db.session() as session:  # another worker is building Eve's first export
+        assert jobs.claim(session, Export, eves[0], 300, 3) == eves[0]
+
+    build_export(eves[1])  # Eve is at her cap: Dan's export runs
+    assert statuses([dans, *eves]) == ["SUCCEEDED", "PROCESSING", "QUEUED", "QUEUED"]
+    build_export(eves[2])  # and then nothing may start
+    assert statuses(eves) == ["PROCESSING", "QUEUED", "QUEUED"]
+    assert broker.queues[QUEUE].qsize() == 0  # Dan's ended, but Eve's may not start yet
+
+    jobs.release(row(eves[0]))  # the other worker hands hers back; this one runs it
+    build_export(eves[0])
+    for _ in range(2):  # each end sent the message for the next of hers
+        [message] = drain(broker, QUEUE)
+        build_export(*message.args)
+    assert statuses(eves) == ["SUCCEEDED"] * 3
+    assert drain(broker, QUEUE) == []  # nothing waits: the last end woke nobody
+    with db.session() as session:
+        ran = session.scalars(
+            select(Export).where(Export.id.in_(eves)).order_by(Export.started_at)
+        ).all()
+    assert all(a.finished_at <= b.started_at for a, b in zip(ran, ran[1:], strict=False))
+
+
+def test_a_backlog_beyond_the_running_cap_runs_to_its_end_on_the_workers(api, book, monkeypatch):
+    """The in-process workers (two threads), the cap at 1: Eve's three exports all finish,
+    one after another, each woken by the end of the one before (the sweep would only send a
+    lost one after DOWNLINE_JOB_STALE_SECONDS)."""
+    import time
+
+    monkeypatch.setenv("DOWNLINE_MAX_RUNNING_JOBS_PER_USER", "1")
+    get_settings.cache_clear()
+    ids = [request(api, "eve@t.test")["data"]["requestExport"]["id"] for _ in range(3)]
+    deadline = time.monotonic() + 30
+    while (states := statuses(ids)) != ["SUCCEEDED"] * 3:
+        assert time.monotonic() < deadline, states
+        time.sleep(0.05)
+
+
+def statuses(export_ids: list[str]) -> list[str]:
+    return [row(export_id).status for export_id in export_ids]
+
+
+def row(export_id: str) -> Export:
+    with db.session() as session:
+        return session.get(Export, export_id)
+
+
+def drain(broker, queue: str) -> list:
+    """The messages waiting on the in-memory broker's queue, taken off it."""
+    from dramatiq import Message
+
+    waiting = broker.queues[queue]
+    taken = []
+    while not waiting.empty():
+        taken.append(Message.decode(waiting.get_nowait()))
+    return taken
