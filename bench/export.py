@@ -42,7 +42,7 @@ PROFILE_PARTS = {
     ("_copy.py", "__iter__"): "      of which psycopg hands over the rows",
     ("export_copy.py", "_flush"): "      of which CRLF, file + sha256",
     ("exporting.py", "write_rows"): "    the Python writer (when COPY cannot spell a column)",
-    ("storage.py", "put_file"): "  storage.put_file (copy into storage)",
+    ("storage.py", "move_file"): "  storage.move_file (into storage)",
 }
 EVERYTHING = {
     "includeUnsubmitted": True,

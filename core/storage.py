@@ -7,6 +7,7 @@ object appears only when its upload completes. A reader never sees half a file a
 replaces it.
 """
 
+import errno
 import io
 import os
 import posixpath
@@ -18,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 from downline.core.config import Settings
-from downline.core.private import private_dir, private_opener
+from downline.core.private import FILE_MODE, private_dir, private_opener
 
 CHUNK = 1024 * 1024
 
@@ -47,9 +48,22 @@ class LocalStorage:
         os.replace(partial, path)
         return path.stat().st_size
 
-    def put_file(self, key: str, source: Path) -> int:
-        with open(source, "rb") as stream:
-            return self.put(key, stream)
+    def move_file(self, key: str, source: Path) -> int:
+        """Store the file under `key`, taking it: `source` is gone afterwards. On the same
+        filesystem (an export's temp file is in the same var dir) it is renamed into place, not
+        copied: a large export's file is written once."""
+        path = self._path(key)
+        private_dir(path.parent)
+        os.chmod(source, FILE_MODE)
+        try:
+            os.replace(source, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with open(source, "rb") as stream:
+                self.put(key, stream)
+            source.unlink()
+        return path.stat().st_size
 
     def open(self, key: str) -> BinaryIO:
         return open(self._path(key), "rb")
@@ -157,10 +171,13 @@ class S3Storage:
             self.client.upload_fileobj(counting, self.bucket, self._key(key))
         return counting.count
 
-    def put_file(self, key: str, source: Path) -> int:
+    def move_file(self, key: str, source: Path) -> int:
+        """Upload the file under `key`, taking it: `source` is gone afterwards."""
         with self._errors(key):
             self.client.upload_file(str(source), self.bucket, self._key(key))
-        return os.path.getsize(source)
+        size = os.path.getsize(source)
+        source.unlink()
+        return size
 
     def open(self, key: str) -> BinaryIO:
         with self._errors(key):

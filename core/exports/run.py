@@ -174,8 +174,7 @@ def _build(export: Export, storage: Storage, types, notify: Notify, progress) ->
     # One key per attempt: a worker that lost its claim (frozen past the stale limit, then
     # thawed) never replaces the file of the attempt that finished the row.
     key = f"exports/{export.id}/{export.attempts}-{file_name(export)}"
-    storage.put_file(key, path)
-    path.unlink(missing_ok=True)
+    storage.move_file(key, path)
     done = jobs.finish(
         export,
         jobs.SUCCEEDED,

@@ -87,9 +87,10 @@ def test_the_five_methods(storage, tmp_path):
         assert stream.read() == b"replaced"
     source = tmp_path / "export.csv"
     source.write_bytes(b"id,name\r\nc1,Maria\r\n")
-    assert storage.put_file("exports/e1/clients.csv", source) == source.stat().st_size
+    assert storage.move_file("exports/e1/clients.csv", source) == 19
+    assert not source.exists()  # taken, not copied
     with storage.open("exports/e1/clients.csv") as stream:
-        assert stream.read() == source.read_bytes()
+        assert stream.read() == b"id,name\r\nc1,Maria\r\n"
     assert storage.put("empty", io.BytesIO(b"")) == 0
     with storage.open("empty") as stream:
         assert stream.read() == b""
@@ -107,7 +108,7 @@ def test_a_20_mb_round_trip(storage, s3_endpoint, tmp_path):
     assert storage.put("reports/big/raw", io.BytesIO(data)) == len(data)
     big = tmp_path / "big.csv"
     big.write_bytes(data)
-    assert storage.put_file("exports/big/file.csv", big) == len(data)
+    assert storage.move_file("exports/big/file.csv", big) == len(data)
     for key in ("reports/big/raw", "exports/big/file.csv"):
         seen = hashlib.sha256()
         with storage.open(key) as stream:
