@@ -12,14 +12,14 @@
   DOWNLINE_MAX_RUNNING_JOBS_PER_USER jobs of the kind is passed over: its next job waits for
   one of them to end (jobs.run then wakes a worker for it), even with a worker idle, so that
   one user's backlog never takes more of the machine than that, however many workers there
-  are. The cap is checked without a lock: two workers claiming at the same instant may start
-  one job more than it allows, never a backlog.
+  are. Fair claims of a kind take turns (`claiming`), so workers claiming at the same instant
+  cannot each see the user under the cap and start one job too many.
 """
 
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, false, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -83,6 +83,19 @@ def _lock_key(model, owner: str) -> int:
     """The advisory lock of (kind, owner): a signed 64-bit number, the same in every process."""
     digest = hashlib.blake2b(f"{model.__tablename__}:{owner}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def claiming(session: Session, model) -> None:
+    """Wait for this kind's other fair claims to end, then hold them off until the session's
+    transaction ends (its claim is committed, or it finds nothing): a claim counts the jobs
+    running and starts one, and two at once would both count the same. On PostgreSQL a
+    transaction-level advisory lock; on SQLite, the database's one write lock, taken by an
+    UPDATE that changes nothing. A claim is a few milliseconds, so taking turns costs nothing
+    a user sees."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_lock_key(model, "fair claims"))))
+    else:
+        session.execute(update(model).where(false()).values(status=model.status))
 
 
 def under_cap(model, cap: int) -> ColumnElement[bool]:

@@ -164,17 +164,16 @@ def claim(
     if not fair:
         return None
     for _ in range(FAIR_TRIES):
-        chosen = fairness.fairest(session, model, running_cap)  # locked until the commit (PG)
+        fairness.claiming(session, model)  # until the commit or the rollback below
+        chosen = fairness.fairest(session, model, running_cap)
         if chosen is None:
             session.rollback()
             break
         if _take(session, model, chosen, model.status == QUEUED):
             return chosen
-    if _take(
-        session, model, job_id, fairness.under_cap(model, running_cap) & (model.status == QUEUED)
-    ):
-        return job_id
-    return None
+    fairness.claiming(session, model)
+    own = fairness.under_cap(model, running_cap) & (model.status == QUEUED)
+    return job_id if _take(session, model, job_id, own) else None
 
 
 def _take(session: Session, model, job_id: str, claimable: ColumnElement[bool]) -> bool:

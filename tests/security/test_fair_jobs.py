@@ -209,6 +209,32 @@ def test_a_backlog_beyond_the_running_cap_runs_to_its_end_on_the_workers(api, bo
         time.sleep(0.05)
 
 
+def test_workers_claiming_at_once_never_start_more_than_the_cap(queued_api, monkeypatch):
+    """Six workers' messages for Eve's exports arrive at the same instant, the cap at 1: one
+    claims an export; the others find her at the cap (the claims take turns)."""
+    from downline.core import jobs
+
+    monkeypatch.setenv("DOWNLINE_MAX_RUNNING_JOBS_PER_USER", "1")
+    get_settings.cache_clear()
+    eves = [request(queued_api, "eve@t.test")["data"]["requestExport"]["id"] for _ in range(5)]
+    claimed: list[str | None] = []
+    start = threading.Barrier(6)
+
+    def claim(export_id: str) -> None:
+        with db.session() as session:
+            start.wait()
+            claimed.append(jobs.claim(session, Export, export_id, 300, 3, running_cap=1))
+
+    threads = [threading.Thread(target=claim, args=(e,)) for e in [*eves, eves[0]]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(claimed) == 6 and len([c for c in claimed if c is not None]) == 1, claimed
+    assert sorted(statuses(eves)) == ["PROCESSING"] + ["QUEUED"] * 4
+
+
 def statuses(export_ids: list[str]) -> list[str]:
     return [row(export_id).status for export_id in export_ids]
 
