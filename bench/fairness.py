@@ -19,9 +19,10 @@ received.
 The workers have more threads (2 processes x 6) than one user may keep busy (its exports and its
 reports, DOWNLINE_MAX_RUNNING_JOBS_PER_USER each, 2 by default; it may have 5 of each waiting or
 running): the light user's export finds a thread free, and the fair claim gives it the next one.
-`downline worker` runs at its default CPU priority (`--nice` 10) unless --worker-nice says. The machine's CPUs are shared by the API, the workers, PostgreSQL and this
-script: on a small or busy machine the loaded figures say how much the backlog's CPU costs the
-light user, which no queueing rule removes. Redis is `DOWNLINE_BENCH_REDIS_URL` (default
+`downline worker` runs at its default CPU priority (`--nice` 10) unless --worker-nice says.
+The machine's CPUs are shared by the API, the workers, PostgreSQL and this script: on a small or
+busy machine the loaded figures say how much the backlog's CPU costs the light user, which no
+queueing rule removes. Redis is `DOWNLINE_BENCH_REDIS_URL` (default
 database 14) with a queue of the run's own, dropped at the end; the heavy user's jobs still
 waiting or running at the end are marked FAILED, so a later run starts with its places free.
 
