@@ -19,7 +19,6 @@ received.
 The workers have more threads (2 processes x 6) than one user may keep busy (its exports and its
 reports, DOWNLINE_MAX_RUNNING_JOBS_PER_USER each, 2 by default; it may have 5 of each waiting or
 running): the light user's export finds a thread free, and the fair claim gives it the next one.
-`downline worker` runs at its default CPU priority (`--nice` 10) unless --worker-nice says.
 The machine's CPUs are shared by the API, the workers, PostgreSQL and this script: on a small or
 busy machine the loaded figures say how much the backlog's CPU costs the light user, which no
 queueing rule removes. Redis is `DOWNLINE_BENCH_REDIS_URL` (default
@@ -27,8 +26,7 @@ database 14) with a queue of the run's own, dropped at the end; the heavy user's
 waiting or running at the end are marked FAILED, so a later run starts with its places free.
 
     .venv/bin/python bench/fairness.py [--exports 5] [--pages 100] [--report-rows 200000]
-        [--subscriptions 1000] [--worker-processes 2] [--worker-threads 6] [--worker-nice N]
-        [--book 1000000]
+        [--subscriptions 1000] [--worker-processes 2] [--worker-threads 6] [--book 1000000]
         [--logs DIR]
 """
 
@@ -355,7 +353,6 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--worker-processes", type=int, default=2)
     parser.add_argument("--worker-threads", type=int, default=6)
-    parser.add_argument("--worker-nice", type=int, help="`downline worker --nice` (its default)")
     parser.add_argument("--book", type=int, default=common.default_clients())
     parser.add_argument("--logs", type=Path, help="keep the servers' logs here")
     args = parser.parse_args()
@@ -405,8 +402,7 @@ def main() -> int:
             worker = load.start(
                 "worker",
                 ["worker", "--processes", str(args.worker_processes)]
-                + ["--threads", str(args.worker_threads)]
-                + ([] if args.worker_nice is None else ["--nice", str(args.worker_nice)]),
+                + ["--threads", str(args.worker_threads)],
                 env,
                 logs,
             )

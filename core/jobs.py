@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import ColumnElement, or_, select, text, update
 from sqlmodel import Session
 
-from downline.core import audit, db, fairness
+from downline.core import audit, db, fairness, yielding
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
 from downline.core.models import CarrierReport, Export, utcnow
@@ -82,7 +83,7 @@ def run(
     if claimed is not None:
         claimed(job)
     try:
-        return _run_claimed(kind, job, work, progress)
+        return yielding.run_yielding(partial(_run_claimed, kind, job, work, progress))
     finally:
         if wake is not None and cap is not None:
             _wake_next(kind.model, cap, wake)

@@ -88,18 +88,12 @@ def serve(
 def worker(
     processes: int = typer.Option(2, help="worker processes"),
     threads: int = typer.Option(4, help="threads per process"),
-    nice: int = typer.Option(
-        10, min=0, max=19, help="CPU priority below the API's (0: the same; 19: the lowest)"
-    ),
 ) -> None:
     """Run Dramatiq workers on the configured broker (production)."""
     import os
 
     if not get_settings().broker_url:
         fail("DOWNLINE_BROKER_URL is not set: `downline serve` runs the workers in-process")
-    # On a machine the API shares, a backlog of jobs must not take the CPU a person's page is
-    # waiting for: the jobs run when the API does not need it (nothing else is lost).
-    os.nice(nice)
     # A process takes no more messages than it has threads (Dramatiq's default is twice as
     # many): a message waits for a thread of its own process, and a message is a token for any
     # waiting job (core/fairness.py), so it must not wait in a busy process beside an idle one.

@@ -57,15 +57,6 @@ def test_a_worker_process_builds_the_export_and_the_api_serves_it(live_stack, bo
     assert len(mails) == 1 and f"/exports/{export_id}/download?token=" in mails[0]
 
 
-def test_the_worker_runs_at_a_lower_cpu_priority_than_the_api(live_stack):
-    """`downline worker --nice` (10 by default): on a machine the API shares, a backlog of
-    jobs yields the CPU to the people waiting on their pages."""
-    import os
-
-    api, worker = live_stack.api.pid, live_stack.worker.pid
-    assert os.getpriority(os.PRIO_PROCESS, worker) - os.getpriority(os.PRIO_PROCESS, api) == 10
-
-
 # Several processes on one database: PostgreSQL's job (and one stack keeps it cheap).
 @pytest.mark.parametrize(
     "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
