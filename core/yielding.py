@@ -47,7 +47,7 @@ def run_yielding(fn: Callable[[], T]) -> T:
             outcome.append((False, exc))
 
     context = contextvars.copy_context()
-    # A daemon, as the worker threads are: an exiting process hands its jobs back (jobs.py)
+    # A daemon, as the worker threads are: an exiting process hands its jobs back (heartbeats.py)
     # rather than waiting for them.
     thread = threading.Thread(
         target=body, name=f"{threading.current_thread().name}-job", daemon=True

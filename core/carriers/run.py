@@ -20,7 +20,7 @@ from functools import partial
 
 from sqlalchemy import delete, insert, select, true, update
 
-from downline.core import db, jobs
+from downline.core import db, heartbeats, jobs
 from downline.core.book import scope, tenants
 from downline.core.book.scope import Principal, load_principal
 from downline.core.carriers.parsers import (
@@ -337,7 +337,7 @@ def _store_errors(report_id: str, errors: list[RowError], tally: _Tally, conn=No
 def _progress(report: CarrierReport, tally: _Tally, progress: Progress | None) -> None:
     """Record progress (renewing the claim); stop at once if the claim is no longer this run's."""
     with db.session() as session:
-        jobs.heartbeat(
+        heartbeats.heartbeat(
             session, CarrierReport, report.id, rows_read=tally.read, rows_rejected=tally.rejected
         )
         current = session.get(CarrierReport, report.id)

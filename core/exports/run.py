@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, fairness, jobs
+from downline.core import audit, db, fairness, heartbeats, jobs
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
@@ -325,7 +325,7 @@ def write_rows(session, query, columns, out, tick) -> int:
 
 def _update(export: Export, progress: Progress | None, **values) -> None:
     with db.session() as session:
-        jobs.heartbeat(session, Export, export.id, **values)
+        heartbeats.heartbeat(session, Export, export.id, **values)
         if progress:
             progress(session.get(Export, export.id))
 

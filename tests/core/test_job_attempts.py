@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from downline.core import db, jobs, plugins
+from downline.core import db, heartbeats, jobs, plugins
 from downline.core.book.scope import load_principal
 from downline.core.carriers import uploads
 from downline.core.config import get_settings
@@ -186,7 +186,7 @@ def test_only_deaths_count_a_job_handed_back_by_a_clean_exit_is_taken_again(prod
     from downline.server.actors import ingest_report
 
     handed_back, spent = uploaded(), uploaded()
-    died(CarrierReport, handed_back, attempts=3, heartbeat=jobs.HANDED_BACK)  # a deploy
+    died(CarrierReport, handed_back, attempts=3, heartbeat=heartbeats.HANDED_BACK)  # a deploy
     died(CarrierReport, spent, attempts=3)  # a crash
 
     ingest_report(handed_back)
@@ -202,13 +202,13 @@ def test_a_beat_that_lands_after_the_hand_back_leaves_the_job_handed_back(book):
     # UPDATE reaches the row after the hand-back's. The row must stay handed back, or the next
     # worker waits out the stale limit for a job nobody runs.
     export_id = requested()
-    died(Export, export_id, attempts=1, heartbeat=jobs.HANDED_BACK)
+    died(Export, export_id, attempts=1, heartbeat=heartbeats.HANDED_BACK)
     with db.session() as session:
-        jobs.heartbeat(session, Export, export_id, rows_written=10)
+        heartbeats.heartbeat(session, Export, export_id, rows_written=10)
     late = row(Export, export_id)
-    assert late.heartbeat_at == jobs.HANDED_BACK and late.rows_written == 0
+    assert late.heartbeat_at == heartbeats.HANDED_BACK and late.rows_written == 0
 
     died(Export, export_id, attempts=1, heartbeat=utcnow())  # a live claim still beats
     with db.session() as session:
-        jobs.heartbeat(session, Export, export_id, rows_written=10)
+        heartbeats.heartbeat(session, Export, export_id, rows_written=10)
     assert row(Export, export_id).rows_written == 10
