@@ -146,15 +146,36 @@ def _money(expr):
     return _as_text(func.round(cast(expr, Numeric), 2))
 
 
+# Dates and times are spelled from their text form (DateStyle ISO, TimeZone UTC: see write)
+# rather than by to_char, which costs about ten times as much: 0.6 s more per million rows for
+# each date-and-time column. || (not concat()) so that NULL stays NULL, an empty cell.
+
+
 def _date(expr):
-    return func.to_char(expr, "YYYY-MM-DD")
+    return _as_text(expr)  # YYYY-MM-DD
+
+
+def _date_of(expr):
+    return _as_text(cast(expr, Date))  # the day in UTC
 
 
 def _datetime(expr):
-    # isoformat(): microseconds only when there are any; the session runs in UTC (see write).
+    if not getattr(expr.type, "timezone", False) and not isinstance(expr.type, UTCDateTime):
+        return _naive_datetime(expr)
+    # "YYYY-MM-DD HH:MM:SS[.f]+00", its fraction without trailing zeros; isoformat() writes a
+    # T, six digits when there are any, and +00:00.
+    text = _as_text(expr)
+    fraction = case(
+        (func.length(text) > 22, func.rpad(func.substr(text, 20, func.length(text) - 22), 7, "0")),
+        else_=literal(""),
+    )
+    return func.replace(func.left(text, 19), " ", "T").op("||")(fraction).op("||")("+00:00")
+
+
+def _naive_datetime(expr):
+    # isoformat(): microseconds only when there are any.
     micros = func.extract("microseconds", expr) % 1_000_000
     fraction = case((micros != 0, func.to_char(expr, ".US")), else_=literal(""))
-    # || (not concat()) so that NULL stays NULL, an empty cell.
     return func.to_char(expr, ISO_SECONDS).op("||")(fraction).op("||")(literal("+00:00"))
 
 
@@ -171,7 +192,7 @@ SPELLERS: dict[tuple[str, str], Callable] = {
     ("money", "integer"): _money,
     ("money", "numeric"): _money,
     ("date", "date"): _date,
-    ("date", "datetime"): _date,
+    ("date", "datetime"): _date_of,
     ("datetime", "datetime"): _datetime,
     ("bool", "bool"): _yes_no,
 }
@@ -191,8 +212,9 @@ def write(
     sql = sql or prepare(session, query, columns)
     connection = session.connection()
     raw = connection.connection.dbapi_connection
-    # SET LOCAL: this transaction only (dates and times are written in UTC).
+    # SET LOCAL: this transaction only (dates and times are written in UTC, from their ISO text).
     connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
+    connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, MDY'")
     written, rows = 0, []
     with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
         # libpq hands COPY data over one whole row at a time, its "\n" last: swapping that
