@@ -5,7 +5,10 @@ function and what its failures mean (`Work`), nothing else.
 `claim` turns a QUEUED row, or a PROCESSING row whose heartbeat is older than the stale limit (a
 dead worker's), into PROCESSING with attempt+1 in ONE conditional UPDATE; anything else (running
 elsewhere, finished) is not claimed, so a re-delivered message is a no-op. A worker's message is
-a token for its kind of job: it claims the fairest waiting job (fairness.py), its own or another.
+a token for its kind of job: it claims the fairest waiting job (fairness.py), its own or another,
+never one whose user already runs DOWNLINE_MAX_RUNNING_JOBS_PER_USER of the kind; as a job ends,
+a worker is woken for the job that may start in its place. The work runs in a thread of its own
+whose CPU priority drops after its first second (yielding.py), so short work goes first.
 
 A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
 a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
+from weakref import WeakKeyDictionary
 
 import anyio
 import anyio.to_thread
@@ -43,13 +44,15 @@ class Unit:
     The connection is not pinged when taken from the pool: the request's first statement
     (loading its principal) is tried again on a fresh connection when the pooled one turns out
     dead. A `run` that raises ends the session (a transaction rolled back); the next `run` opens
-    another."""
+    another. No more units hold a connection at once than there are threads (`_admission`): a
+    request waits for its turn before its first hop, never in a thread."""
 
     def __init__(self) -> None:
         self._session: Session | None = None
         self._connection: Connection | None = None  # a query's, in autocommit
         self._writes = False
         self._closed = False
+        self._admitted = False
         self._lock = asyncio.Lock()
 
     def for_writes(self) -> None:
@@ -61,6 +64,9 @@ class Unit:
         async with self._lock:
             if self._closed:  # work left running past the answer: a session of its own
                 return await _alone(fn, *args)
+            if not self._admitted:
+                await _admission().acquire()
+                self._admitted = True
             if self._writes and self._connection is not None:
                 self._end()  # the reads' autocommit session: nothing to roll back
             return await anyio.to_thread.run_sync(self._call, fn, args, first)
@@ -71,12 +77,15 @@ class Unit:
         with anyio.CancelScope(shield=True):  # a request cancelled still gives it back
             async with self._lock:
                 self._closed = True
-                if self._session is None:
-                    return
-                if self._connection is not None:
-                    self._end()
-                else:
-                    await anyio.to_thread.run_sync(self._end)
+                try:
+                    if self._connection is not None:
+                        self._end()
+                    elif self._session is not None:
+                        await anyio.to_thread.run_sync(self._end)
+                finally:
+                    if self._admitted:
+                        self._admitted = False
+                        _admission().release()
 
     def _call(self, fn: Callable[..., T], args: tuple, first: bool) -> T:
         retried = first and self._session is None
@@ -116,6 +125,22 @@ class Unit:
             session.close()
         if connection is not None:
             connection.close()
+
+
+# Requests holding a connection across their hops to worker threads, per event loop: no more
+# than there are threads. Beyond, a request's first hop would take a thread only to wait in it
+# for a connection, while the requests holding every connection wait for a thread: nothing
+# moves until the pool's timeout answers 503 (100 clients at once did that).
+_admissions: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def _admission() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _admissions.get(loop)
+    if gate is None:
+        threads = anyio.to_thread.current_default_thread_limiter().total_tokens
+        gate = _admissions[loop] = asyncio.Semaphore(int(threads))
+    return gate
 
 
 async def _alone(fn: Callable[..., T], *args: Any) -> T:

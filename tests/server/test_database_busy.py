@@ -84,3 +84,20 @@ def test_the_fields_of_a_request_share_its_one_connection(small_pool):
         for connection in held:
             connection.close()
     assert data["a"] == data["b"] and data["a"]["totalCount"] > 0
+
+
+def test_more_requests_at_once_than_connections_all_answer(small_pool):
+    """Twelve clients at once on a pool of two, each request reading in several hops to a
+    thread: all answer. (A request holds its connection from one hop to the next; without a
+    limit on how many do at once, requests' first hops took every thread to wait for a
+    connection, the holders waited for a thread, and all were 503 after the pool's timeout.)"""
+    import concurrent.futures
+
+    query = "{ a: clients(first: 1) { totalCount } b: leads(first: 1) { totalCount } }"
+
+    def client(_: int) -> list[int]:
+        return [small_pool.post(query, as_=ADMIN).status_code for _ in range(3)]
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        codes = [code for codes in pool.map(client, range(12)) for code in codes]
+    assert codes == [200] * 36
