@@ -58,22 +58,22 @@ def run(
     work: Callable[[object], object],
     progress=None,
     *,
-    fair: bool = False,
     claimed: Callable[[object], None] | None = None,
     wake: Callable[[str], None] | None = None,
 ):
-    """Claim the job (with `fair`, the job a worker's message should run: `claim`) and run
+    """Claim the job (with `wake`, a worker's message: the job it should run, `claim`) and run
     `work(job)` under a heartbeat. `work` moves the job to SUCCEEDED itself (in the transaction
     of its effect, or by `finish`) and returns the row as it stands; if it raises, the job ends
     FAILED (or, for a transient failure, goes back to the queue). `claimed(job)` hears which job
     was claimed before it runs. None when no job was this run's to do (finished, running
     elsewhere, given up, or nothing waiting). Once the job ends, `wake(job_id)` is told of the
     job that may start in its place, if any waits (a job held back by its owner's running cap
-    has no message of its own any more: its message found the owner at the cap)."""
+    has no message of its own any more: its message found the owner at the cap), so a fair
+    claim never goes without it."""
     settings = get_settings()
     with db.session() as session:
         stale, attempts = settings.job_stale_seconds, settings.job_max_attempts
-        cap = settings.max_running_jobs_per_user if fair else None
+        cap = settings.max_running_jobs_per_user if wake is not None else None
         job_id = claim(session, kind.model, job_id, stale, attempts, running_cap=cap)
         if job_id is None:
             return None
@@ -83,7 +83,7 @@ def run(
     try:
         return yielding.run_yielding(partial(_run_claimed, kind, job, work, progress))
     finally:
-        if wake is not None and cap is not None:
+        if wake is not None:
             _wake_next(kind.model, cap, wake)
 
 

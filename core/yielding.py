@@ -35,26 +35,21 @@ def run_yielding(fn: Callable[[], T]) -> T:
     if not PER_THREAD:
         return fn()
     outcome: list = []
-    started = threading.Event()
-    thread_id: list[int] = []
 
     def body() -> None:
-        thread_id.append(threading.get_native_id())
-        started.set()
         try:
             outcome.append((True, context.run(fn)))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             outcome.append((False, exc))
 
     context = contextvars.copy_context()
-    # A daemon, as the worker threads are: an exiting process hands its jobs back (heartbeats.py)
-    # rather than waiting for them.
+    # A daemon, as the worker threads are: an exiting process hands its jobs back
+    # (heartbeats.py) rather than waiting for them.
     thread = threading.Thread(
         target=body, name=f"{threading.current_thread().name}-job", daemon=True
     )
-    thread.start()
-    started.wait()
-    demote = threading.Timer(LONG_SECONDS, _lower_priority, args=(thread_id[0],))
+    thread.start()  # returns once the thread runs: its native id is known
+    demote = threading.Timer(LONG_SECONDS, _lower_priority, args=(thread.native_id,))
     demote.daemon = True
     demote.start()
     try:

@@ -46,7 +46,6 @@ def ingest_report(report_id: str) -> None:
         get_storage(get_settings()),
         plugins.installed_parsers(),
         progress=_publish("report"),
-        fair=True,
         claimed=_remember,
         wake=lambda next_id: send(ingest_report, next_id),
     )
@@ -66,7 +65,6 @@ def build_export(export_id: str) -> None:
         plugins.installed_export_types(),
         plugins.notify_export_ready,
         progress=_publish("export"),
-        fair=True,
         claimed=_remember,
         wake=lambda next_id: send(build_export, next_id),
     )

@@ -84,17 +84,16 @@ def run_report(
     parsers: dict[str, CarrierParser],
     progress: Progress | None = None,
     *,
-    fair: bool = False,
     claimed: Callable[[CarrierReport], None] | None = None,
     wake: Callable[[str], None] | None = None,
 ) -> CarrierReport | None:
     """Claim the report and run it to SUCCEEDED or FAILED. None when it was not claimable
-    (finished already, running on a live worker, or given up: jobs.py). With `fair` (a worker's
-    message), the report run is the fairest waiting one, `report_id` or another, and
-    `claimed(report)` hears which, and `wake(id)` of the report to start next when it ends
-    (jobs.run)."""
+    (finished already, running on a live worker, or given up: jobs.py). With `wake` (a worker's
+    message), the report run is the fairest waiting one, `report_id` or another,
+    `claimed(report)` hears which, and `wake(id)` is told of the report to start next when it
+    ends (jobs.run)."""
     work = partial(_run, storage=storage, parsers=parsers, progress=progress)
-    return jobs.run(REPORTS, report_id, work, progress, fair=fair, claimed=claimed, wake=wake)
+    return jobs.run(REPORTS, report_id, work, progress, claimed=claimed, wake=wake)
 
 
 def _run(report: CarrierReport, storage: Storage, parsers, progress) -> CarrierReport:

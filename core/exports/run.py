@@ -143,19 +143,18 @@ def run_export(
     notify: Notify,
     progress: Progress | None = None,
     *,
-    fair: bool = False,
     claimed: Callable[[Export], None] | None = None,
     wake: Callable[[str], None] | None = None,
 ) -> Export | None:
     """Claim the export and build its file; None when it was not claimable (finished,
-    running on a live worker, or given up: jobs.py). With `fair` (a worker's message), the
-    export built is the fairest waiting one, `export_id` or another, and `claimed(export)` hears
-    which, and `wake(id)` of the export to start next when it ends (jobs.run). A transient
+    running on a live worker, or given up: jobs.py). With `wake` (a worker's message), the
+    export built is the fairest waiting one, `export_id` or another, `claimed(export)` hears
+    which, and `wake(id)` is told of the export to start next when it ends (jobs.run). A transient
     failure hands the row back (QUEUED) and raises, for the broker to retry. `notify(export,
     link, recipient)` tells the requester the file is ready (the plugins'
     `downline_export_ready`, passed in by the caller that owns them)."""
     work = partial(_build, storage=storage, types=types, notify=notify, progress=progress)
-    return jobs.run(EXPORTS, export_id, work, progress, fair=fair, claimed=claimed, wake=wake)
+    return jobs.run(EXPORTS, export_id, work, progress, claimed=claimed, wake=wake)
 
 
 def _build(export: Export, storage: Storage, types, notify: Notify, progress) -> Export:
