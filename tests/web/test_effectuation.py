@@ -213,7 +213,8 @@ def test_effectuation_by_line_and_carrier_for_an_admin_and_an_agent(browser, boo
         assert total == "28 applications; the first 25 shown"
         assert page.locator("#effect-list-title").text_content() == "East: Effectuated"
         page.get_by_role("button", name="Show more").click()
-        page.locator("#effect-list-total").filter(has_text="28 applications").wait_for()
+        # The total said "28 applications" before the click too: wait for the 28th row itself.
+        page.locator("#effect-list-body tr").nth(27).wait_for()
         east = {"agencyIds": ["east"], "statuses": ["EFFECTUATED"]}
         assert len(assert_list_shows(page, base, "admin@top.test", east)) == 28
         assert page.locator("#effect-more").is_hidden()
