@@ -107,6 +107,7 @@ def gql(base: str, query: str, variables: dict, email: str) -> dict:
         f"{base}/graphql",
         json={"query": query, "variables": variables},
         headers={"Authorization": f"Bearer {tokens.mint(get_settings(), email)}"},
+        timeout=30,  # httpx waits 5 s by default: too little on a loaded CI machine
     ).json()
     assert "errors" not in answer, answer
     return answer["data"]
