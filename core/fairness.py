@@ -44,19 +44,23 @@ _KINDS = {
 }
 
 
+def owner(job) -> str | None:
+    """The email of the user whose job it is (None: the operator's, run as nobody)."""
+    return getattr(job, _KINDS[type(job)].owner)
+
+
 def admit(session: Session, job, limit: int) -> None:
     """Add `job`, new and QUEUED, to `session` (flushed), or raise RateLimited when its owner
     has `limit` jobs of its kind waiting or running already. Until the caller commits (or rolls
     back, refusing), no other admission for the same owner and kind gets past this: on
     PostgreSQL they wait on a transaction-level advisory lock; on SQLite the INSERT takes the
     database's one write lock before the count, and every other admission waits on its own."""
-    model, kind = type(job), _KINDS[type(job)]
-    owner = getattr(job, kind.owner)
+    model, whose = type(job), owner(job)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_lock_key(model, owner))))
+        session.execute(select(func.pg_advisory_xact_lock(_lock_key(model, whose))))
     session.add(job)
     session.flush()
-    _refuse_beyond(session, model, owner, limit, counting_itself=True)
+    _refuse_beyond(session, model, whose, limit, counting_itself=True)
 
 
 def check(session: Session, model, owner: str, limit: int) -> None:

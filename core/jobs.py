@@ -8,7 +8,9 @@ elsewhere, finished) is not claimed, so a re-delivered message is a no-op. A wor
 a token for its kind of job: it claims the fairest waiting job (fairness.py), its own or another,
 never one whose user already runs DOWNLINE_MAX_RUNNING_JOBS_PER_USER of the kind; as a job ends,
 a worker is woken for the job that may start in its place. The work runs in a thread of its own
-whose CPU priority drops after its first second (yielding.py), so short work goes first.
+whose CPU priority drops after its first second, and which gives way while other users are
+active (yielding.py), so short work goes first. A job starting makes its owner active
+(presence.py): other users' long jobs give way to it.
 
 A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
 a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file
@@ -24,7 +26,7 @@ from functools import partial
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, fairness, yielding
+from downline.core import audit, db, fairness, presence, yielding
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
 from downline.core.heartbeats import HANDED_BACK, heartbeating
@@ -80,8 +82,11 @@ def run(
         job = session.get(kind.model, job_id)
     if claimed is not None:
         claimed(job)
+    owner = fairness.owner(job) or ""  # "": the operator's own command, asked as nobody
+    if owner:
+        presence.mark(owner)
     try:
-        return yielding.run_yielding(partial(_run_claimed, kind, job, work, progress))
+        return yielding.run_yielding(partial(_run_claimed, kind, job, work, progress), owner)
     finally:
         if wake is not None:
             _wake_next(kind.model, cap, wake)

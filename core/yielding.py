@@ -1,15 +1,23 @@
-"""A long job yields the CPU to short work: `run_yielding(fn)` runs a job's work in a thread of
-its own, and once it has run for LONG_SECONDS that thread's CPU priority drops by NICE.
+"""A long job yields to short work: `run_yielding(fn, owner)` runs a job's work in a thread of
+its own. Once the job has run for LONG_SECONDS:
+
+- its thread's CPU priority drops by NICE (Linux; elsewhere a priority is the whole process's,
+  and this part is skipped);
+- while another user than its owner is active (core/presence.py), the job pauses at each
+  `give_way()` its work calls between pieces, so that it works DOWNLINE_LONG_JOB_SHARE of the
+  time.
 
 On a small machine a user's backlog (exports of a whole downline, 200,000-row reports) keeps
 every CPU busy. Another user's page, and their one-row export, are many short bursts of CPU
 between database round trips: at equal priority each burst waits its turn behind the backlog,
-and a 40 ms export took half a second. Most jobs are short and never drop; a long one loses
-nothing but the CPU others ask for. The job gets a thread of its own because a thread's
-priority may be lowered but not raised again (without privileges): the worker thread that runs
-the next job must not inherit the drop.
+and a 40 ms export took half a second. A lower priority helps only inside the worker, and not
+even there against the GIL; the database's processes of the backlog's queries run at full
+priority beside the other user's. A pause does reach them: an export that stops reading stops
+its COPY once the socket's buffer is full. Most jobs are short and never slow down; a long one
+loses only what the others ask for, and nothing when nobody else is there.
 
-Linux only (elsewhere a priority is the whole process's, and the work simply runs as before).
+The job gets a thread of its own because a thread's priority may be lowered but not raised
+again (without privileges): the worker thread that runs the next job must not inherit the drop.
 """
 
 import contextvars
@@ -17,28 +25,51 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
+
+from downline.core import presence
+from downline.core.config import get_settings
 
 log = logging.getLogger(__name__)
 
 LONG_SECONDS = 1.0
 NICE = 10
 PER_THREAD = sys.platform == "linux"  # setpriority(PRIO_PROCESS, tid) names one thread there
+SLICE_SECONDS = 0.05  # a long job works at least this long between two pauses
+LONGEST_PAUSE = 1.0  # and never pauses longer at once (work that calls give_way seldom)
+LOOK_SECONDS = 0.25  # how often a long job asks whether others are active
 
 T = TypeVar("T")
 
 
-def run_yielding(fn: Callable[[], T]) -> T:
-    """`fn()`, in a thread of its own whose priority drops after LONG_SECONDS; its result, or
-    its exception raised here. The thread carries this one's context (tracing, logging)."""
+@dataclass
+class _Job:
+    owner: str
+    share: float
+    started: float
+    working_since: float | None = None  # since the last pause, once the job is long
+    looked: float = float("-inf")
+    others_active: bool = False
+
+
+_current = threading.local()  # .job: the _Job this thread runs
+
+
+def run_yielding(fn: Callable[[], T], owner: str) -> T:
+    """`fn()`, the work of a job of `owner`'s, in a thread of its own whose priority drops
+    after LONG_SECONDS and whose `give_way()` calls pause while others are active; its result,
+    or its exception raised here. The thread carries this one's context (tracing, logging)."""
+    job = _Job(owner, get_settings().long_job_share, started=time.monotonic())
     if not PER_THREAD:
-        return fn()
+        return _as(job, fn)
     outcome: list = []
 
     def body() -> None:
         try:
-            outcome.append((True, context.run(fn)))
+            outcome.append((True, context.run(_as, job, fn)))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             outcome.append((False, exc))
 
@@ -63,6 +94,37 @@ def run_yielding(fn: Callable[[], T]) -> T:
     if not ok:
         raise value
     return value
+
+
+def _as(job: _Job, fn: Callable[[], T]) -> T:
+    _current.job = job
+    try:
+        return fn()
+    finally:
+        _current.job = None
+
+
+def give_way() -> None:
+    """Called by a job's work between two pieces of it (a batch of rows): once the job is long
+    and has worked SLICE_SECONDS since its last pause, pause while a user other than its owner
+    is active, for as long as makes its work its share of the time."""
+    job = getattr(_current, "job", None)
+    if job is None or job.share >= 1:
+        return
+    now = time.monotonic()
+    if now - job.started < LONG_SECONDS:
+        return  # short work never waits
+    if job.working_since is None:
+        job.working_since = now
+        return
+    worked = now - job.working_since
+    if worked < SLICE_SECONDS:
+        return
+    if now - job.looked >= LOOK_SECONDS:
+        job.looked, job.others_active = now, presence.others_active(job.owner)
+    if job.others_active:
+        time.sleep(min(worked * (1 - job.share) / job.share, LONGEST_PAUSE))
+    job.working_since = time.monotonic()
 
 
 def _lower_priority(thread_id: int) -> None:

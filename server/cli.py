@@ -98,6 +98,9 @@ def worker(
     # many): a message waits for a thread of its own process, and a message is a token for any
     # waiting job (core/fairness.py), so it must not wait in a busy process beside an idle one.
     os.environ.setdefault("dramatiq_queue_prefetch", str(threads))
+    # An idle process looks for messages ever more seldom, up to this (Dramatiq's Redis broker;
+    # 1 s by default): a small export waited up to a second for an idle worker to notice it.
+    os.environ.setdefault("dramatiq_worker_timeout", "100")
     args = ["dramatiq", "downline.server.actors", "--processes", str(processes)]
     os.execvp(sys.executable, [sys.executable, "-m", *args, "--threads", str(threads)])
 

@@ -35,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.unset import UNSET
 
+from downline.core import presence
 from downline.core.db import BUSY
 from downline.schema.context import Context, JobQueue, Unit, request_unit
 from downline.server import responses
@@ -239,6 +240,8 @@ class DownlineGraphQL(GraphQL):
 
     async def get_context(self, request, response) -> Context:
         principal = request.scope.get("state", {}).get("principal")
+        if principal is not None:
+            presence.mark(principal.email)  # others' long jobs give way (core/yielding.py)
         return Context(request, response, principal, self.queue)
 
     async def on_ws_connect(self, context: Context):
@@ -247,6 +250,7 @@ class DownlineGraphQL(GraphQL):
         except AuthError as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from exc
         context.sign_in(signed_in.principal, signed_in.until)
+        presence.mark(signed_in.principal.email)
         return None
 
 

@@ -20,7 +20,7 @@ from functools import partial
 
 from sqlalchemy import delete, insert, select, true, update
 
-from downline.core import db, heartbeats, jobs
+from downline.core import db, heartbeats, jobs, yielding
 from downline.core.book import scope, tenants
 from downline.core.book.scope import Principal, load_principal
 from downline.core.carriers.parsers import (
@@ -40,6 +40,7 @@ from downline.core.storage import Storage
 log = logging.getLogger(__name__)
 
 BATCH = 5000
+GIVE_WAY_ROWS = 500  # a long report pauses between so many rows while others are active
 SNIFF_BYTES = 64 * 1024
 MAX_STORED_ERRORS = 1000  # every rejection is counted; the first ones are kept with their line
 
@@ -222,6 +223,8 @@ def _batches(
     batch: list[PolicyRecord] = []
     for item in items:
         tally.read += 1
+        if not tally.read % GIVE_WAY_ROWS:
+            yielding.give_way()
         if isinstance(item, PolicyRecord):
             item = _storable(item)
         if isinstance(item, RowError):

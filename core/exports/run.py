@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from downline.core import audit, db, fairness, heartbeats, jobs
+from downline.core import audit, db, fairness, heartbeats, jobs, yielding
 from downline.core.book import roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
@@ -281,6 +281,7 @@ def _write(session, export, export_type, query, progress):
 
     def tick(written: int) -> None:
         nonlocal last
+        yielding.give_way()
         if time.monotonic() - last >= PROGRESS_SECONDS:
             _update(export, progress, rows_written=written)
             last = time.monotonic()

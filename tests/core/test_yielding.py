@@ -13,6 +13,7 @@ from downline.core import yielding
 pytestmark = pytest.mark.skipif(not yielding.PER_THREAD, reason="per-thread priority is Linux's")
 
 REQUEST = contextvars.ContextVar("request", default=None)
+OWNER = "ann@agency.test"
 
 
 def own_priority() -> int:
@@ -28,7 +29,7 @@ def test_a_job_past_its_first_second_runs_at_a_lower_priority(monkeypatch):
         time.sleep(0.5)
         return at_start, own_priority()
 
-    at_start, later = yielding.run_yielding(long_job)
+    at_start, later = yielding.run_yielding(long_job, OWNER)
 
     assert (at_start, later) == (before, min(before + yielding.NICE, 19))
     assert own_priority() == before  # the worker's own thread runs the next job as before
@@ -38,7 +39,9 @@ def test_a_short_job_keeps_its_priority_and_the_callers_context():
     before = own_priority()
     REQUEST.set("trace-1")
 
-    result = yielding.run_yielding(lambda: (own_priority(), REQUEST.get(), threading.get_ident()))
+    result = yielding.run_yielding(
+        lambda: (own_priority(), REQUEST.get(), threading.get_ident()), OWNER
+    )
 
     assert result[:2] == (before, "trace-1")
     assert result[2] != threading.get_ident()  # its own thread
@@ -49,4 +52,4 @@ def test_a_jobs_exception_is_raised_in_the_caller():
         raise LookupError("the export type is gone")
 
     with pytest.raises(LookupError, match="the export type is gone"):
-        yielding.run_yielding(failing)
+        yielding.run_yielding(failing, OWNER)

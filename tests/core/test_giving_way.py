@@ -1,0 +1,95 @@
+"""A long job gives way to other users: past its first second, while a user other than its owner
+is active (core/presence.py), each `give_way()` its work calls pauses it so that it works
+DOWNLINE_LONG_JOB_SHARE of the time. Run on a clock of the test's own, so that what is
+asserted is the rule, not this machine's speed."""
+
+import pytest
+
+from downline.core import presence, yielding
+from downline.core.config import get_settings
+
+OWNER, OTHER = "heavy@agency.test", "light@agency.test"
+
+
+class Clock:
+    """yielding's `time`: a job's work advances it, and so does every pause, which it records."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.pauses: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(yielding, "time", clock)
+    clock.store = presence.LocalPresence()
+    monkeypatch.setattr(presence, "_presence", lambda: clock.store)
+    return clock
+
+
+def job(clock: Clock, work: list[float]) -> float:
+    """Run a job that works each of `work`'s seconds, then calls give_way; returns its time
+    spent working."""
+
+    def body() -> float:
+        for seconds in work:
+            clock.now += seconds
+            yielding.give_way()
+        return sum(work)
+
+    return yielding.run_yielding(body, OWNER)
+
+
+def test_a_long_job_works_its_share_of_the_time_while_another_user_is_active(clock):
+    clock.store.mark(presence._who(OTHER))
+    worked = job(clock, [0.5, 0.5] + [0.1] * 20)  # long after its first second
+
+    share = get_settings().long_job_share
+    paused = sum(clock.pauses)
+    assert clock.pauses, "it never paused"
+    # From its first give_way past a second on, it worked `share` of the time.
+    counted = worked - 1.0
+    assert counted / (counted + paused) == pytest.approx(share, rel=0.15)
+
+
+def test_a_job_in_its_first_second_never_pauses(clock):
+    clock.store.mark(presence._who(OTHER))
+    job(clock, [0.05] * 19)  # 0.95 s of work
+
+    assert clock.pauses == []
+
+
+def test_a_long_job_alone_or_with_only_its_owner_active_never_pauses(clock):
+    job(clock, [0.1] * 40)
+    clock.store.mark(presence._who(OWNER))
+    job(clock, [0.1] * 40)
+
+    assert clock.pauses == []
+
+
+def test_a_share_of_one_means_never_pausing(clock, monkeypatch):
+    monkeypatch.setenv("DOWNLINE_LONG_JOB_SHARE", "1")
+    get_settings.cache_clear()
+    clock.store.mark(presence._who(OTHER))
+    try:
+        job(clock, [0.1] * 40)
+    finally:
+        monkeypatch.delenv("DOWNLINE_LONG_JOB_SHARE")
+        get_settings.cache_clear()
+
+    assert clock.pauses == []
+
+
+def test_work_that_gives_way_seldom_pauses_no_longer_than_a_second_at_once(clock):
+    clock.store.mark(presence._who(OTHER))
+    job(clock, [1.0, 0.01, 30.0])
+
+    assert clock.pauses and max(clock.pauses) == yielding.LONGEST_PAUSE

@@ -1,0 +1,72 @@
+"""Who is active (core/presence.py), as the API and the workers record it and long jobs read it:
+a user's GraphQL request and its job starting make it active for ACTIVE_SECONDS; in this process
+(embedded) or in Redis, shared by every process of a deployment and no other."""
+
+import time
+
+import pytest
+
+from downline.core import presence
+
+EVE, ADMIN = "eve@t.test", "admin@top.test"  # tests/conftest.py's BOOK
+
+
+@pytest.fixture
+def fresh(monkeypatch) -> presence.LocalPresence:
+    store = presence.LocalPresence()
+    monkeypatch.setattr(presence, "_presence", lambda: store)
+    return store
+
+
+def test_a_graphql_request_makes_its_user_active_for_the_others(book, api, fresh):
+    assert not presence.others_active(ADMIN)
+
+    api.gql("{ viewer { email } }", as_=EVE)
+
+    assert presence.others_active(ADMIN)  # Eve is someone else to the admin's long jobs
+    assert not presence.others_active(EVE)  # but not to her own
+
+
+def test_a_job_starting_makes_its_owner_active(book, cli, fresh, tmp_path):
+    """The operator's `downline export --as` runs the job beside the workers, as a worker would
+    (jobs.run): no request was made, yet Eve is active once her job starts."""
+    result = cli("export", "clients", "--as", EVE, "-o", tmp_path / "clients.csv")
+
+    assert result.exit_code == 0, result.output
+    assert presence.others_active(ADMIN) and not presence.others_active(EVE)
+
+
+def test_activity_lasts_active_seconds(fresh, monkeypatch):
+    fresh.mark(presence._who(EVE))
+    later = time.time() + presence.ACTIVE_SECONDS + 0.1
+    monkeypatch.setattr(presence.time, "time", lambda: later)
+
+    assert not presence.others_active(ADMIN)
+
+
+def test_redis_presence_is_shared_by_the_processes_of_one_queue_only(redis_url):
+    api_process = presence.RedisPresence(redis_url, "presence-test")
+    worker = presence.RedisPresence(redis_url, "presence-test")
+    another_deployment = presence.RedisPresence(redis_url, "presence-other")
+    api_process._client.delete(api_process.key, another_deployment.key)
+
+    api_process.mark(presence._who(EVE))
+    assert not worker.others_active(presence._who(ADMIN))  # not written yet: never waits on it
+    api_process.flush()
+
+    assert worker.others_active(presence._who(ADMIN))
+    assert not worker.others_active(presence._who(EVE))
+    assert not another_deployment.others_active(presence._who(ADMIN))
+    # Users are kept by a digest of their email, never the email itself.
+    members = api_process._client.zrange(api_process.key, 0, -1)
+    assert members == [presence._who(EVE).encode()] and EVE.encode() not in members
+    api_process._client.delete(api_process.key)
+
+
+def test_an_unreachable_redis_means_nobody_else_is_active(caplog):
+    away = presence.RedisPresence("redis://127.0.0.1:1/0", "presence-test")
+    away.mark(presence._who(EVE))
+    away.flush()  # logged, not raised: a request never fails for it
+
+    assert not away.others_active(presence._who(ADMIN))
+    assert "could not record who is active" in caplog.text
