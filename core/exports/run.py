@@ -3,7 +3,6 @@ format each cell -> CSV in a temp file -> storage -> SUCCEEDED -> notify). Saleo
 row is the truth, the worker only moves it forward, the file is delivered by a link."""
 
 import csv
-import hashlib
 import io
 import logging
 import tempfile
@@ -28,6 +27,7 @@ from downline.core.exports import copy as export_copy
 from downline.core.exports import links
 from downline.core.exports.csvsafe import cell
 from downline.core.exports.params import shown, validate
+from downline.core.exports.sink import HashingSink
 from downline.core.exports.types import ExportContext, ExportScope, ExportType
 from downline.core.models import Export, utcnow
 from downline.core.private import private_dir
@@ -221,22 +221,6 @@ def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal,
     return principal, types[export.type]
 
 
-class _Hashing(io.RawIOBase):
-    """A binary file that also counts and hashes what is written through it."""
-
-    def __init__(self, out) -> None:
-        self.out, self.size, self.digest = out, 0, hashlib.sha256()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.out.write(data)
-        self.digest.update(data)
-        self.size += len(data)
-        return len(data)
-
-
 @contextmanager
 def _counting(export: Export, progress: Progress | None):
     """`count(query)` counts the export's rows for `rowsTotal` on a connection of its own, in a
@@ -287,18 +271,18 @@ def _write(session, export, export_type, query, progress):
             last = time.monotonic()
 
     try:
-        with handle:
-            sink = _Hashing(handle)
+        with handle, HashingSink(handle) as sink:
             sink.write(_header(columns))
             sql = export_copy.prepare(session, query, columns)
             if sql is not None:
                 written = export_copy.write(session, query, columns, sink, tick, sql)
             else:
                 written = write_rows(session, query, columns, sink, tick)
+        digest = sink.sha256()
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return written, sink.size, sink.digest.hexdigest(), path
+    return written, sink.size, digest, path
 
 
 def _header(columns) -> bytes:
