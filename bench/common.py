@@ -438,6 +438,38 @@ def raw_connect(autocommit: bool = False):
     return psycopg.connect(libpq_url(), autocommit=autocommit)
 
 
+def ensure_policies(marker: str, count: int, write: Callable, what: str) -> tuple[bool, float]:
+    """`count` policies a benchmark adds to its book, written once by `write(conn, count)` (one
+    transaction) and reused while its `marker` table says that many were fully written and
+    `policy` holds as many; one writer at a time (the book's lock). After writing, VACUUM
+    ANALYZE. `what` names them in the progress line. (reused, seconds spent writing)."""
+    with raw_connect() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        try:
+            exists = conn.execute("SELECT to_regclass(%s)", (f"public.{marker}",)).fetchone()[0]
+            written = exists and conn.execute(f"SELECT policies FROM {marker}").fetchone()  # noqa: S608
+            present = conn.execute("SELECT count(*) FROM policy").fetchone()[0]
+            conn.commit()
+            if written and written[0] == count == present:
+                return True, 0.0
+            print(f"   writing {what} (policy holds {present:,}) ...", flush=True)
+            started = time.perf_counter()
+            write(conn, count)
+            conn.execute(f"DROP TABLE IF EXISTS {marker}")
+            conn.execute(f"CREATE TABLE {marker} (policies bigint)")
+            conn.execute(f"INSERT INTO {marker} VALUES (%s)", (count,))  # noqa: S608
+            conn.commit()
+            seconds = time.perf_counter() - started
+            print(f"   written in {seconds:.0f}s; VACUUM ANALYZE ...", flush=True)
+            conn.autocommit = True
+            conn.execute("VACUUM ANALYZE")
+            return False, time.perf_counter() - started
+        finally:
+            conn.rollback()
+            conn.autocommit = True
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
 def machine_load() -> str:
     """CPUs and load average, printed with figures that other work on the machine can skew."""
     try:

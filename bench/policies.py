@@ -4,7 +4,6 @@ bench book's agents) written once with COPY straight into `policy`, then reused:
 it, says the rest)."""
 
 import threading
-import time
 from datetime import date
 from queue import Queue
 
@@ -14,39 +13,9 @@ DRAW = 5000  # policies drawn (and sent) at a time
 
 
 def ensure_policies(count: int) -> tuple[bool, float]:
-    """`count` demo policies in `policy` (and nothing else): reused when the marker and the row
-    count agree, else the table is emptied and rewritten. (reused, seconds to write)."""
-    with common.raw_connect() as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (common.LOCK_KEY,))
-        try:
-            marker = conn.execute("SELECT to_regclass('public.bench_policies')").fetchone()[0]
-            written = None
-            if marker is not None:
-                row = conn.execute("SELECT policies FROM bench_policies").fetchone()
-                written = row[0] if row else None
-            present = conn.execute("SELECT count(*) FROM policy").fetchone()[0]
-            conn.commit()
-            if written == count and present == count:
-                return True, 0.0
-            print(
-                f"   writing {count:,} demo policies into policy "
-                f"(it holds {present:,}; marker: {written if written is not None else 'none'}) ..."
-            )
-            started = time.perf_counter()
-            write_policies(conn, count)
-            seconds = time.perf_counter() - started
-            print(f"   written in {seconds:.0f}s; VACUUM ANALYZE policy ...", flush=True)
-            conn.execute("DROP TABLE IF EXISTS bench_policies")
-            conn.execute("CREATE TABLE bench_policies (policies bigint, seconds float)")
-            conn.execute("INSERT INTO bench_policies VALUES (%s, %s)", (count, seconds))
-            conn.commit()
-            conn.autocommit = True
-            conn.execute("VACUUM ANALYZE policy")
-            return False, time.perf_counter() - started
-        finally:
-            conn.rollback()
-            conn.autocommit = True
-            conn.execute("SELECT pg_advisory_unlock(%s)", (common.LOCK_KEY,))
+    """`count` demo policies in `policy` (and nothing else), written once: (reused, seconds)."""
+    what = f"{count:,} demo policies"
+    return common.ensure_policies("bench_policies", count, write_policies, what)
 
 
 def write_policies(conn, count: int) -> None:

@@ -25,7 +25,6 @@ import os
 import random
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -117,29 +116,8 @@ def hand_sql(tail: str) -> str:
 
 
 def ensure_policies(count: int) -> tuple[bool, float]:
-    with common.raw_connect() as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (common.LOCK_KEY,))
-        try:
-            marker = conn.execute("SELECT to_regclass('public.bench_reconcile')").fetchone()[0]
-            written = marker and conn.execute("SELECT policies FROM bench_reconcile").fetchone()
-            present = conn.execute("SELECT count(*) FROM policy").fetchone()[0]
-            conn.commit()
-            if written and written[0] == count == present:
-                return True, 0.0
-            started = time.perf_counter()
-            print(f"   writing {count:,} policies and the carrier reports ...", flush=True)
-            write_policies(conn, count)
-            conn.execute("DROP TABLE IF EXISTS bench_reconcile")
-            conn.execute("CREATE TABLE bench_reconcile (policies bigint)")
-            conn.execute("INSERT INTO bench_reconcile VALUES (%s)", (count,))
-            conn.commit()
-            conn.autocommit = True
-            conn.execute("VACUUM ANALYZE")
-            return False, time.perf_counter() - started
-        finally:
-            conn.rollback()
-            conn.autocommit = True
-            conn.execute("SELECT pg_advisory_unlock(%s)", (common.LOCK_KEY,))
+    what = f"{count:,} policies and the carrier reports"
+    return common.ensure_policies("bench_reconcile", count, write_policies, what)
 
 
 def write_policies(conn, count: int) -> None:
