@@ -51,6 +51,29 @@ def below(parents: dict[int, int | None], top: int) -> set[int]:
     return found
 
 
+def moves(draw, parents, agent_agency, *, new_tops: bool, agents: int):
+    """The hierarchy as a second load leaves it: up to 3 agencies re-parented (never under their
+    own subtree, never deeper than MAX_DEPTH; `new_tops`: some made tops of their own) and up to
+    `agents` agents moved. (moved parents, moved agents)."""
+    n_agencies, n_agents = len(parents), len(agent_agency)
+    moved_parents = dict(parents)
+    for agency in draw(st.lists(st.integers(0, n_agencies - 1), max_size=3)):
+        options = [
+            p
+            for p in range(n_agencies)
+            if p not in below(moved_parents, agency) and depth_of(moved_parents, p) < MAX_DEPTH
+        ]
+        parent = st.sampled_from(options) if options else st.none()
+        candidate = dict(moved_parents)
+        candidate[agency] = draw(st.none() | parent if new_tops else parent)
+        if all(depth_of(candidate, a) <= MAX_DEPTH for a in candidate):
+            moved_parents = candidate
+    moved_agents = dict(agent_agency)
+    for agent in draw(st.lists(st.integers(0, n_agents - 1), max_size=agents)):
+        moved_agents[agent] = draw(st.integers(0, n_agencies - 1))
+    return moved_parents, moved_agents
+
+
 @st.composite
 def books(draw):
     n_agencies = draw(st.integers(1, 9))
@@ -66,24 +89,7 @@ def books(draw):
         )
     )
     leads = draw(st.lists(st.tuples(st.integers(0, n_agents - 1), st.integers(1, 5)), max_size=8))
-    # Moves, applied by a second load: re-parent agencies (never under their own subtree, never
-    # deeper than MAX_DEPTH) and move agents.
-    moved_parents = dict(parents)
-    for agency in draw(st.lists(st.integers(0, n_agencies - 1), max_size=3)):
-        options = [
-            p
-            for p in range(n_agencies)
-            if p not in below(moved_parents, agency) and depth_of(moved_parents, p) < MAX_DEPTH
-        ]
-        candidate = dict(moved_parents)
-        candidate[agency] = (
-            draw(st.one_of(st.none(), st.sampled_from(options))) if options else None
-        )
-        if all(depth_of(candidate, a) <= MAX_DEPTH for a in candidate):
-            moved_parents = candidate
-    moved_agents = dict(agent_agency)
-    for agent in draw(st.lists(st.integers(0, n_agents - 1), max_size=3)):
-        moved_agents[agent] = draw(st.integers(0, n_agencies - 1))
+    moved_parents, moved_agents = moves(draw, parents, agent_agency, new_tops=True, agents=3)
     principals = draw(
         st.lists(
             st.one_of(

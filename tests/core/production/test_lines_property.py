@@ -20,6 +20,7 @@ from tests.core.book.test_scope_property import (
     depth_of,
     examples,
     expected_agents,
+    moves,
     npn_of,
     records,
     tenant_at_ingest,
@@ -49,20 +50,7 @@ def hierarchies(draw):
         )
     n_agents = draw(st.integers(1, 10))
     agent_agency = {a: draw(st.integers(0, n_agencies - 1)) for a in range(n_agents)}
-    moved_parents = dict(parents)
-    for agency in draw(st.lists(st.integers(0, n_agencies - 1), max_size=3)):
-        options = [
-            p
-            for p in range(n_agencies)
-            if p not in below(moved_parents, agency) and depth_of(moved_parents, p) < MAX_DEPTH
-        ]
-        candidate = dict(moved_parents)
-        candidate[agency] = draw(st.sampled_from(options)) if options else None
-        if all(depth_of(candidate, a) <= MAX_DEPTH for a in candidate):
-            moved_parents = candidate
-    moved_agents = dict(agent_agency)
-    for agent in draw(st.lists(st.integers(0, n_agents - 1), max_size=2)):
-        moved_agents[agent] = draw(st.integers(0, n_agencies - 1))
+    moved_parents, moved_agents = moves(draw, parents, agent_agency, new_tops=False, agents=2)
     viewer = st.one_of(
         st.tuples(st.just("admin"), st.integers(0, n_agencies - 1) | st.just(0)),
         st.tuples(st.just("agent"), st.integers(0, n_agents - 1)),
