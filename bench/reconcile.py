@@ -40,6 +40,7 @@ STATUSES = [("ACTIVE", None, 60), ("APPROVED", None, 10), ("ATTRITED", "CANCELED
             ("POLICY_DISENROLLMENT", "PLAN_CHANGE", 12), ("DECEASED", None, 2),
             ("UNKNOWN", None, 8)]  # fmt: skip
 UNREPORTED = 3  # carriers with no report yet: their applications await it
+REPORT_AGE_DAYS = 10  # every other carrier's one report, as of this many days ago
 
 
 def carrier_values(parsers) -> str:
@@ -133,9 +134,10 @@ def write_policies(conn, count: int) -> None:
     tenant = book.agencies[0]["id"]
     names, npns = carrier_names(installed_parsers()), [a["npn"] for a in book.agents]
     rng, ids, now = random.Random(common.SEED), time_ordered_ids(), common_now()
+    as_of = date.today() - timedelta(days=REPORT_AGE_DAYS)  # the reports' (below): they listed them
     columns = ["id", "tenant_id", "carrier", "carrier_policy_id", "agent_npn", "product_type",
                "client_name", "last_name_key", "date_of_birth", "state", "status", "term_reason",
-               "effective_date", "first_seen_at", "updated_at"]  # fmt: skip
+               "effective_date", "first_seen_at", "updated_at", "last_seen_as_of"]  # fmt: skip
     conn.execute("DELETE FROM policy")
     conn.execute("DELETE FROM carrier_report")
     written, weights = 0, [w for *_, w in STATUSES]
@@ -164,7 +166,7 @@ def write_policies(conn, count: int) -> None:
                     holder = npn if own else rng.choice(npns)
                     cp.write_row([next(ids), tenant, next(iter(named)), f"EF{written:09d}",
                                   holder, "MAPD", f"{first} {last}", key, born, state, status,
-                                  reason, effective, now, now])  # fmt: skip
+                                  reason, effective, now, now, as_of])  # fmt: skip
                     written += 1
             production, rest = Production(book), count - written
             for start in range(0, rest, 5000):  # demo chunks start on its blocks
@@ -177,7 +179,7 @@ def write_policies(conn, count: int) -> None:
             " rows_read, rows_inserted, rows_updated, rows_unchanged, rows_rejected,"
             " unmatched_npns, uploaded_at, attempts) VALUES (%s, %s, 'bench.csv', 'none', %s,"
             " 'SUCCEEDED', 0, 0, 0, 0, 0, '[]', now(), 1)",
-            (f"bench-{key}", key, date.today() - timedelta(days=10)),
+            (f"bench-{key}", key, as_of),
         )
     conn.commit()
 
