@@ -52,10 +52,10 @@ class Settings(BaseSettings):
     the worker's: without this, one user's backlog would take every CPU and slow everyone's
     pages and small exports, however fairly the next job is chosen."""
     long_job_share: float = Field(default=0.25, gt=0, le=1)
-    """The share of the time a long job (one past its first second) works while another user
-    is active: it pauses between pieces of its work for the rest, so that the others' pages
-    and small exports are not slowed by its CPU, in the worker or in the database. 1: long jobs
-    never pause. Nobody else active, a long job runs at full speed."""
+    """The share of the time a user's long jobs (past their first second) work, together,
+    while another user is active: they pause between pieces of their work for the rest, so that
+    the others' pages and small exports are not slowed by their CPU, in the worker or in the
+    database. 1: long jobs never pause. Nobody else active, a long job runs at full speed."""
     max_sockets_per_user: int = Field(default=20, ge=1)
     """WebSockets one user may hold open at once in one API process; one more is closed with
     4429 "Too many connections" as soon as it signs in. Counted per process: behind N API

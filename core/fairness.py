@@ -49,6 +49,18 @@ def owner(job) -> str | None:
     return getattr(job, _KINDS[type(job)].owner)
 
 
+def running(session: Session, owner: str) -> int:
+    """How many jobs of every kind `owner` runs now."""
+    return sum(
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(getattr(model, kind.owner) == owner, model.status == PROCESSING)
+        )
+        for model, kind in _KINDS.items()
+    )
+
+
 def admit(session: Session, job, limit: int) -> None:
     """Add `job`, new and QUEUED, to `session` (flushed), or raise RateLimited when its owner
     has `limit` jobs of its kind waiting or running already. Until the caller commits (or rolls

@@ -86,7 +86,10 @@ def run(
     if owner:
         presence.mark(owner)
     try:
-        return yielding.run_yielding(partial(_run_claimed, kind, job, work, progress), owner)
+        siblings = partial(_running, owner) if owner else (lambda: 1)
+        return yielding.run_yielding(
+            partial(_run_claimed, kind, job, work, progress), owner, siblings
+        )
     finally:
         if wake is not None:
             _wake_next(kind.model, cap, wake)
@@ -113,6 +116,11 @@ def _run_claimed(kind: Work, job, work: Callable[[object], object], progress):
     except Exception:
         log.exception("%s %s failed", name, job_id)
         return finish(job, FAILED, progress, "INTERNAL", error=kind.internal_error)
+
+
+def _running(owner: str) -> int:
+    with db.session() as session:
+        return fairness.running(session, owner)
 
 
 def _wake_next(model, cap: int, wake: Callable[[str], None]) -> None:

@@ -4,8 +4,8 @@ its own. Once the job has run for LONG_SECONDS:
 - its thread's CPU priority drops by NICE (Linux; elsewhere a priority is the whole process's,
   and this part is skipped);
 - while another user than its owner is active (core/presence.py), the job pauses at each
-  `give_way()` its work calls between pieces, so that it works DOWNLINE_LONG_JOB_SHARE of the
-  time.
+  `give_way()` its work calls between pieces, so that its owner's running jobs together work
+  DOWNLINE_LONG_JOB_SHARE of the time (a user running four jobs gets a quarter of that each).
 
 On a small machine a user's backlog (exports of a whole downline, 200,000-row reports) keeps
 every CPU busy. Another user's page, and their one-row export, are many short bursts of CPU
@@ -39,7 +39,7 @@ LONG_SECONDS = 1.0
 NICE = 10
 PER_THREAD = sys.platform == "linux"  # setpriority(PRIO_PROCESS, tid) names one thread there
 SLICE_SECONDS = 0.05  # a long job works at least this long between two pauses
-LONGEST_PAUSE = 1.0  # and never pauses longer at once (work that calls give_way seldom)
+LONGEST_PAUSE = 2.0  # and never pauses longer at once (work that calls give_way seldom)
 LOOK_SECONDS = 0.25  # how often a long job asks whether others are active
 
 T = TypeVar("T")
@@ -48,21 +48,25 @@ T = TypeVar("T")
 @dataclass
 class _Job:
     owner: str
-    share: float
+    share: float  # of the time its owner's long jobs, together, work while others are active
+    siblings: Callable[[], int]  # how many jobs its owner runs now, itself included
     started: float
     working_since: float | None = None  # since the last pause, once the job is long
     looked: float = float("-inf")
-    others_active: bool = False
+    own_share: float = 1.0  # this job's part of the share, as last looked at
 
 
 _current = threading.local()  # .job: the _Job this thread runs
 
 
-def run_yielding(fn: Callable[[], T], owner: str) -> T:
+def run_yielding(fn: Callable[[], T], owner: str, siblings: Callable[[], int] = lambda: 1) -> T:
     """`fn()`, the work of a job of `owner`'s, in a thread of its own whose priority drops
     after LONG_SECONDS and whose `give_way()` calls pause while others are active; its result,
-    or its exception raised here. The thread carries this one's context (tracing, logging)."""
-    job = _Job(owner, get_settings().long_job_share, started=time.monotonic())
+    or its exception raised here. `siblings()`: how many jobs `owner` runs now (this one
+    included), asked while others are active. The thread carries this one's context (tracing,
+    logging)."""
+    share = get_settings().long_job_share
+    job = _Job(owner, share, siblings, started=time.monotonic())
     if not PER_THREAD:
         return _as(job, fn)
     outcome: list = []
@@ -107,7 +111,7 @@ def _as(job: _Job, fn: Callable[[], T]) -> T:
 def give_way() -> None:
     """Called by a job's work between two pieces of it (a batch of rows): once the job is long
     and has worked SLICE_SECONDS since its last pause, pause while a user other than its owner
-    is active, for as long as makes its work its share of the time."""
+    is active, for as long as makes its work its part of its owner's share of the time."""
     job = getattr(_current, "job", None)
     if job is None or job.share >= 1:
         return
@@ -121,10 +125,18 @@ def give_way() -> None:
     if worked < SLICE_SECONDS:
         return
     if now - job.looked >= LOOK_SECONDS:
-        job.looked, job.others_active = now, presence.others_active(job.owner)
-    if job.others_active:
-        time.sleep(min(worked * (1 - job.share) / job.share, LONGEST_PAUSE))
+        job.looked, job.own_share = now, _own_share(job)
+    if job.own_share < 1:
+        pause = worked * (1 - job.own_share) / job.own_share
+        time.sleep(min(pause, LONGEST_PAUSE))
     job.working_since = time.monotonic()
+
+
+def _own_share(job: _Job) -> float:
+    """1 while nobody else is active, else the job's part of its owner's share."""
+    if not presence.others_active(job.owner):
+        return 1.0
+    return job.share / max(job.siblings(), 1)
 
 
 def _lower_priority(thread_id: int) -> None:

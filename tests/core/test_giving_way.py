@@ -1,6 +1,6 @@
 """A long job gives way to other users: past its first second, while a user other than its owner
-is active (core/presence.py), each `give_way()` its work calls pauses it so that it works
-DOWNLINE_LONG_JOB_SHARE of the time. Run on a clock of the test's own, so that what is
+is active (core/presence.py), each `give_way()` its work calls pauses it so that its owner's
+running jobs together work DOWNLINE_LONG_JOB_SHARE of the time. Run on a clock of the test's own, so that what is
 asserted is the rule, not this machine's speed."""
 
 import pytest
@@ -35,9 +35,9 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
-def job(clock: Clock, work: list[float]) -> float:
-    """Run a job that works each of `work`'s seconds, then calls give_way; returns its time
-    spent working."""
+def job(clock: Clock, work: list[float], running: int = 1) -> float:
+    """Run a job that works each of `work`'s seconds, then calls give_way, its owner running
+    `running` jobs; returns its time spent working."""
 
     def body() -> float:
         for seconds in work:
@@ -45,7 +45,7 @@ def job(clock: Clock, work: list[float]) -> float:
             yielding.give_way()
         return sum(work)
 
-    return yielding.run_yielding(body, OWNER)
+    return yielding.run_yielding(body, OWNER, lambda: running)
 
 
 def test_a_long_job_works_its_share_of_the_time_while_another_user_is_active(clock):
@@ -58,6 +58,16 @@ def test_a_long_job_works_its_share_of_the_time_while_another_user_is_active(clo
     # From its first give_way past a second on, it worked `share` of the time.
     counted = worked - 1.0
     assert counted / (counted + paused) == pytest.approx(share, rel=0.15)
+
+
+def test_a_users_long_jobs_share_its_share(clock):
+    """Four jobs of one user running: each works a quarter of the share, so the backlog as a
+    whole takes no more of the machine than one long job would."""
+    clock.store.mark(presence._who(OTHER))
+    worked = job(clock, [0.5, 0.5] + [0.1] * 40, running=4) - 1.0
+
+    each = get_settings().long_job_share / 4
+    assert worked / (worked + sum(clock.pauses)) == pytest.approx(each, rel=0.15)
 
 
 def test_a_job_in_its_first_second_never_pauses(clock):
@@ -88,7 +98,7 @@ def test_a_share_of_one_means_never_pausing(clock, monkeypatch):
     assert clock.pauses == []
 
 
-def test_work_that_gives_way_seldom_pauses_no_longer_than_a_second_at_once(clock):
+def test_work_that_gives_way_seldom_pauses_no_longer_than_longest_pause_at_once(clock):
     clock.store.mark(presence._who(OTHER))
     job(clock, [1.0, 0.01, 30.0])
 
