@@ -136,7 +136,12 @@ def _own_share(job: _Job) -> float:
     """1 while nobody else is active, else the job's part of its owner's share."""
     if not presence.others_active(job.owner):
         return 1.0
-    return job.share / max(job.siblings(), 1)
+    try:
+        running = job.siblings()
+    except Exception:  # noqa: BLE001 - a pause is a courtesy: it never fails the job
+        log.warning("could not count the running jobs of a long job's owner", exc_info=True)
+        running = 1
+    return job.share / max(running, 1)
 
 
 def _lower_priority(thread_id: int) -> None:

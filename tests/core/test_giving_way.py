@@ -35,17 +35,17 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
+def job_body(clock: Clock, work: list[float]) -> float:
+    """A job's work: each of `work`'s seconds, then give_way; returns its time spent working."""
+    for seconds in work:
+        clock.now += seconds
+        yielding.give_way()
+    return sum(work)
+
+
 def job(clock: Clock, work: list[float], running: int = 1) -> float:
-    """Run a job that works each of `work`'s seconds, then calls give_way, its owner running
-    `running` jobs; returns its time spent working."""
-
-    def body() -> float:
-        for seconds in work:
-            clock.now += seconds
-            yielding.give_way()
-        return sum(work)
-
-    return yielding.run_yielding(body, OWNER, lambda: running)
+    """Run `job_body` as a job of OWNER's, its owner running `running` jobs."""
+    return yielding.run_yielding(lambda: job_body(clock, work), OWNER, lambda: running)
 
 
 def test_a_long_job_works_its_share_of_the_time_while_another_user_is_active(clock):
@@ -68,6 +68,19 @@ def test_a_users_long_jobs_share_its_share(clock):
 
     each = get_settings().long_job_share / 4
     assert worked / (worked + sum(clock.pauses)) == pytest.approx(each, rel=0.15)
+
+
+def test_a_count_of_its_owners_jobs_that_fails_leaves_the_job_running_at_its_share(clock):
+    def unreachable() -> int:
+        raise ConnectionError("the database is away")
+
+    clock.store.mark(presence._who(OTHER))
+    worked = yielding.run_yielding(
+        lambda: job_body(clock, [0.5, 0.5] + [0.1] * 20), OWNER, unreachable
+    )
+
+    share = get_settings().long_job_share
+    assert (worked - 1.0) / (worked - 1.0 + sum(clock.pauses)) == pytest.approx(share, rel=0.15)
 
 
 def test_a_job_in_its_first_second_never_pauses(clock):
