@@ -12,6 +12,10 @@ same numbers in the same run:
    every installed carrier uploaded by the top agency (inserted in the same transaction), as of
    7 to 35 days ago, so that part of each carrier's policies was last seen before its report.
 
+The book lives in a database of its own (`downline_bench_summary`, unless
+DOWNLINE_BENCH_DATABASE_URL says otherwise): its millions of policies would otherwise stay in the
+book the other benchmarks share, and bench/load.py, run after it, would measure another book.
+
 The hand-written SQL applies the same scope (the top agency's tenant and downline) in the plainest
 joins. Each pair runs alternately `--repeat` times after a warm-up: the medians, their ratio and an
 assertion that both return the same numbers; a missed target (or --plans) prints both plans.
@@ -20,6 +24,7 @@ assertion that both return the same numbers; a missed target (or --plans) prints
 """
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -28,6 +33,8 @@ from datetime import timedelta
 
 import common
 import policies
+
+os.environ.setdefault(common.URL_ENV, common.DEFAULT_URL.replace("bench", "bench_summary"))
 
 LEVELS = 10  # the deepest tree the hierarchy allows
 COUNTS = ("submitted", "approved", "active", "attrited", "disenrolled")
