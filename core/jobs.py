@@ -86,9 +86,8 @@ def run(
     if owner:
         presence.mark(owner)
     try:
-        siblings = partial(_running, owner) if owner else (lambda: 1)
         return yielding.run_yielding(
-            partial(_run_claimed, kind, job, work, progress), owner, siblings
+            partial(_run_claimed, kind, job, work, progress), owner, partial(_running, owner)
         )
     finally:
         if wake is not None:
