@@ -70,3 +70,18 @@ def test_an_unreachable_redis_means_nobody_else_is_active(caplog):
 
     assert not away.others_active(presence._who(ADMIN))
     assert "could not record who is active" in caplog.text
+
+
+def test_the_in_process_presence_forgets_the_long_gone(monkeypatch):
+    """Every user who ever made a request is not kept: past 1,000 entries, the inactive go."""
+    store = presence.LocalPresence()
+    now = [1000.0]
+    monkeypatch.setattr(presence.time, "time", lambda: now[0])
+    for n in range(1000):
+        store.mark(f"gone-{n}")
+    now[0] += presence.ACTIVE_SECONDS + 1
+    store.mark("eve")
+    store.mark("admin")
+
+    assert set(store._seen) == {"eve", "admin"}
+    assert store.others_active("eve") and store.others_active("nobody")
