@@ -170,7 +170,9 @@ def wrk(target: Target, token: str, seconds: float, args, files: Path) -> Run:
     body = files / f"{target.label.replace(' ', '-')}.json"
     body.write_text(json.dumps(target.body))
     threads = min(args.wrk_threads, args.concurrency)
-    command = ["wrk", f"-t{threads}", f"-c{args.concurrency}", f"-d{seconds}s", "--timeout", "10s"]
+    # -d takes whole units: "5s", never "5.0s" (--seconds is a float).
+    command = ["wrk", f"-t{threads}", f"-c{args.concurrency}", f"-d{seconds:g}s"]
+    command += ["--timeout", "10s"]
     command += ["-s", str(SCRIPT), target.server.url + target.path]
     env = {**os.environ, "WRK_BODY": str(body), "WRK_TOKEN": token}
     cpu = target.server.cpu_seconds()

@@ -4,8 +4,9 @@
 A user is active for ACTIVE_SECONDS after each GraphQL request it makes and after each of its
 jobs starts. `mark(email)` never waits on the network: it is called on the event loop, once per
 request. With DOWNLINE_REDIS_URL the marks go to one sorted set per queue, shared by every API
-process and worker (written by a thread of each process every FLUSH_SECONDS, scored by the
-time); without it they stay in this process, which is where the embedded workers run.
+process and worker (written by a thread of each process every FLUSH_SECONDS, and at once for a
+user just arriving; scored by the time); without it they stay in this process, which is where
+the embedded workers run.
 
 Users are kept by a digest of their email: nothing here needs more than "the same user or not".
 A presence that cannot be read (Redis away) says nobody else is active: long jobs then run as
@@ -23,7 +24,7 @@ from downline.core.config import get_settings
 log = logging.getLogger(__name__)
 
 ACTIVE_SECONDS = 2.0  # a request's follow-ups (a page's next queries, a poll) fall within it
-FLUSH_SECONDS = 0.25  # how late a mark may reach Redis
+FLUSH_SECONDS = 0.25  # how late a mark may reach Redis (a user just arriving: at once)
 
 
 def mark(email: str) -> None:
@@ -67,22 +68,34 @@ class RedisPresence:
 
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.key = f"downline:{queue}:active"
-        self._pending: dict[str, float] = {}
+        self._pending: dict[str, float] = {}  # marks not written yet
+        self._recent: dict[str, float] = {}  # who this process marked lately, and when
+        self._arrived = threading.Event()  # a user arrived: write now, not at the next flush
         self._lock = threading.Lock()
         self._flusher: threading.Thread | None = None
 
     def mark(self, who: str) -> None:
+        now = time.time()
         with self._lock:
-            self._pending[who] = time.time()
+            # A user just arriving goes out at once: the long jobs running then should give way
+            # to its first request, which is often all it does (a one-row export takes 50 ms).
+            arriving = now - self._recent.get(who, 0.0) > ACTIVE_SECONDS / 2
+            self._recent[who] = now
+            if len(self._recent) > 1000:  # forget the long gone, so the dict stays small
+                self._recent = {w: t for w, t in self._recent.items() if t >= now - ACTIVE_SECONDS}
+            self._pending[who] = now
             if self._flusher is None:
                 self._flusher = threading.Thread(
                     target=self._flush_forever, name="presence", daemon=True
                 )
                 self._flusher.start()
+        if arriving:
+            self._arrived.set()
 
     def _flush_forever(self) -> None:
         while True:
-            time.sleep(FLUSH_SECONDS)
+            self._arrived.wait(FLUSH_SECONDS)
+            self._arrived.clear()
             self.flush()
 
     def flush(self) -> None:

@@ -1,11 +1,13 @@
 """A long job yields to short work: `run_yielding(fn, owner)` runs a job's work in a thread of
-its own. Once the job has run for LONG_SECONDS:
+its own.
 
-- its thread's CPU priority drops by NICE (Linux; elsewhere a priority is the whole process's,
-  and this part is skipped);
-- while another user than its owner is active (core/presence.py), the job pauses at each
-  `give_way()` its work calls between pieces, so that its owner's running jobs together work
-  DOWNLINE_LONG_JOB_SHARE of the time (a user running four jobs gets a quarter of that each).
+- Once the job has run for LONG_SECONDS, its thread's CPU priority drops by NICE (Linux;
+  elsewhere a priority is the whole process's, and this part is skipped).
+- Once it has run for PACED_SECONDS, while another user than its owner is active
+  (core/presence.py), the job pauses at each `give_way()` its work calls between pieces, so
+  that its owner's running jobs together work DOWNLINE_LONG_JOB_SHARE of the time (a user
+  running four jobs gets a quarter of that each). A backlog's jobs start one after another: a
+  job unpaced for its first second took the CPU from the other user's export just as often.
 
 On a small machine a user's backlog (exports of a whole downline, 200,000-row reports) keeps
 every CPU busy. Another user's page, and their one-row export, are many short bursts of CPU
@@ -37,10 +39,11 @@ log = logging.getLogger(__name__)
 
 LONG_SECONDS = 1.0
 NICE = 10
+PACED_SECONDS = 0.25  # work this short never pauses
 PER_THREAD = sys.platform == "linux"  # setpriority(PRIO_PROCESS, tid) names one thread there
 SLICE_SECONDS = 0.05  # a long job works at least this long between two pauses
 LONGEST_PAUSE = 2.0  # and never pauses longer at once (work that calls give_way seldom)
-LOOK_SECONDS = 0.25  # how often a long job asks whether others are active
+LOOK_SECONDS = 0.1  # how often a long job asks whether others are active (a Redis read)
 
 T = TypeVar("T")
 
@@ -109,14 +112,15 @@ def _as(job: _Job, fn: Callable[[], T]) -> T:
 
 
 def give_way() -> None:
-    """Called by a job's work between two pieces of it (a batch of rows): once the job is long
-    and has worked SLICE_SECONDS since its last pause, pause while a user other than its owner
-    is active, for as long as makes its work its part of its owner's share of the time."""
+    """Called by a job's work between two pieces of it (a batch of rows): once the job has run
+    PACED_SECONDS and has worked SLICE_SECONDS since its last pause, pause while a user other
+    than its owner is active, for as long as makes its work its part of its owner's share of
+    the time."""
     job = getattr(_current, "job", None)
     if job is None or job.share >= 1:
         return
     now = time.monotonic()
-    if now - job.started < LONG_SECONDS:
+    if now - job.started < PACED_SECONDS:
         return  # short work never waits
     if job.working_since is None:
         job.working_since = now

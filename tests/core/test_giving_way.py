@@ -1,4 +1,4 @@
-"""A long job gives way to other users: past its first second, while a user other than its owner
+"""A long job gives way to other users: past its first PACED_SECONDS, while a user other than its owner
 is active (core/presence.py), each `give_way()` its work calls pauses it so that its owner's
 running jobs together work DOWNLINE_LONG_JOB_SHARE of the time. Run on a clock of the test's own, so that what is
 asserted is the rule, not this machine's speed."""
@@ -35,6 +35,10 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
+# A job's first piece of work: past PACED_SECONDS, so that it is paced from its first give_way.
+FIRST = yielding.PACED_SECONDS + 0.05
+
+
 def job_body(clock: Clock, work: list[float]) -> float:
     """A job's work: each of `work`'s seconds, then give_way; returns its time spent working."""
     for seconds in work:
@@ -50,13 +54,13 @@ def job(clock: Clock, work: list[float], running: int = 1) -> float:
 
 def test_a_long_job_works_its_share_of_the_time_while_another_user_is_active(clock):
     clock.store.mark(presence._who(OTHER))
-    worked = job(clock, [0.5, 0.5] + [0.1] * 20)  # long after its first second
+    worked = job(clock, [FIRST] + [0.1] * 20)
 
     share = get_settings().long_job_share
     paused = sum(clock.pauses)
     assert clock.pauses, "it never paused"
-    # From its first give_way past a second on, it worked `share` of the time.
-    counted = worked - 1.0
+    # From its first give_way on, it worked `share` of the time.
+    counted = worked - FIRST
     assert counted / (counted + paused) == pytest.approx(share, rel=0.15)
 
 
@@ -64,7 +68,7 @@ def test_a_users_long_jobs_share_its_share(clock):
     """Four jobs of one user running: each works a quarter of the share, so the backlog as a
     whole takes no more of the machine than one long job would."""
     clock.store.mark(presence._who(OTHER))
-    worked = job(clock, [0.5, 0.5] + [0.1] * 40, running=4) - 1.0
+    worked = job(clock, [FIRST] + [0.1] * 40, running=4) - FIRST
 
     each = get_settings().long_job_share / 4
     assert worked / (worked + sum(clock.pauses)) == pytest.approx(each, rel=0.15)
@@ -76,16 +80,17 @@ def test_a_count_of_its_owners_jobs_that_fails_leaves_the_job_running_at_its_sha
 
     clock.store.mark(presence._who(OTHER))
     worked = yielding.run_yielding(
-        lambda: job_body(clock, [0.5, 0.5] + [0.1] * 20), OWNER, unreachable
+        lambda: job_body(clock, [FIRST] + [0.1] * 20), OWNER, unreachable
     )
 
     share = get_settings().long_job_share
-    assert (worked - 1.0) / (worked - 1.0 + sum(clock.pauses)) == pytest.approx(share, rel=0.15)
+    counted = worked - FIRST
+    assert counted / (counted + sum(clock.pauses)) == pytest.approx(share, rel=0.15)
 
 
-def test_a_job_in_its_first_second_never_pauses(clock):
+def test_short_work_never_pauses(clock):
     clock.store.mark(presence._who(OTHER))
-    job(clock, [0.05] * 19)  # 0.95 s of work
+    job(clock, [0.01] * int(yielding.PACED_SECONDS * 100 - 1))  # just short of PACED_SECONDS
 
     assert clock.pauses == []
 

@@ -51,7 +51,6 @@ def test_redis_presence_is_shared_by_the_processes_of_one_queue_only(redis_url):
     api_process._client.delete(api_process.key, another_deployment.key)
 
     api_process.mark(presence._who(EVE))
-    assert not worker.others_active(presence._who(ADMIN))  # not written yet: never waits on it
     api_process.flush()
 
     assert worker.others_active(presence._who(ADMIN))
@@ -60,6 +59,31 @@ def test_redis_presence_is_shared_by_the_processes_of_one_queue_only(redis_url):
     # Users are kept by a digest of their email, never the email itself.
     members = api_process._client.zrange(api_process.key, 0, -1)
     assert members == [presence._who(EVE).encode()] and EVE.encode() not in members
+    api_process._client.delete(api_process.key)
+
+
+def test_a_user_arriving_reaches_redis_at_once_and_then_at_each_flush(redis_url, monkeypatch):
+    """Its first request may be all it does (a one-row export): the long jobs must see it now,
+    not at the next flush. A user marked again meanwhile waits for the flush: marks cost one
+    write per flush, however many requests."""
+    monkeypatch.setattr(presence, "FLUSH_SECONDS", 60.0)
+    api_process = presence.RedisPresence(redis_url, "presence-arrival")
+    worker = presence.RedisPresence(redis_url, "presence-arrival")
+    api_process._client.delete(api_process.key)
+
+    api_process.mark(presence._who(EVE))
+    deadline = time.monotonic() + 10
+    while not worker.others_active(presence._who(ADMIN)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker.others_active(presence._who(ADMIN)), "the arrival waited for the flush"
+
+    first = api_process._client.zscore(api_process.key, presence._who(EVE))
+    time.sleep(0.05)  # a later time to score
+    api_process.mark(presence._who(EVE))
+    time.sleep(0.5)
+    assert api_process._client.zscore(api_process.key, presence._who(EVE)) == first
+    api_process.flush()
+    assert api_process._client.zscore(api_process.key, presence._who(EVE)) > first
     api_process._client.delete(api_process.key)
 
 
