@@ -91,3 +91,12 @@ def test_production_mode_needs_a_secret_key(database, monkeypatch):
     get_settings.cache_clear()
     with pytest.raises(ValueError, match="DOWNLINE_SECRET_KEY is required"):
         get_settings()
+
+
+def test_a_started_api_keeps_its_startup_objects_out_of_the_collectors_way(api):
+    """Frozen (gc.freeze) once the app has started: a full collection then scans only what
+    requests and subscriptions made, not the ~200,000 objects of the modules and the schema,
+    which stalled every request of the process for 130-500 ms under 1,000 subscriptions."""
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
