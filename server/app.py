@@ -1,10 +1,8 @@
 """The Starlette application: GraphQL, health, readiness and metrics (the routes in the README)."""
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
 
 import anyio
 import anyio.to_thread
@@ -18,7 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from downline.core import db, events, plugins
 from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
-from downline.server import cors, downloads, metrics, webapp
+from downline.server import cors, downloads, metrics, startup, webapp
 from downline.server.actors import DramatiqQueue
 from downline.server.compression import Compression
 from downline.server.embedded import WORKER_THREADS, background, should_run_workers
@@ -81,22 +79,12 @@ def request_threads(settings: Settings) -> int:
     return max(settings.db_pool_size - held_by_jobs, 1)
 
 
-@cache  # once per process (tests start many apps in one)
-def _freeze_startup_objects() -> None:
-    """Everything loaded by now (modules, the schema, the plugins: about 200,000 objects) lives
-    as long as the process. Frozen, out of the collector's way, a full collection scans only
-    what requests and subscriptions made since: with 1,000 subscriptions open, each full
-    collection stopped every request of the process for 130-500 ms on a 2-CPU machine."""
-    gc.collect()
-    gc.freeze()
-
-
 def lifespan(settings: Settings):
     @asynccontextmanager
     async def run(app) -> AsyncIterator[None]:
         # anyio's limiter belongs to the event loop: set once the loop runs.
         anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads(settings)
-        _freeze_startup_objects()
+        startup.freeze_startup_objects()
         async with background(settings)(app):
             yield
 

@@ -12,6 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from downline.core.config import Settings, get_settings
+from downline.server.startup import FreezeAtBoot
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -83,6 +84,7 @@ def ping() -> None:
 broker = make_broker(get_settings())
 # The actors note in the message they run which job they claimed (server/actors.py).
 broker.add_middleware(CurrentMessage())
+broker.add_middleware(FreezeAtBoot())
 dramatiq.set_broker(broker)
 if get_settings().tracing:
     # Here, so that `downline worker` processes trace their jobs as the API does.
