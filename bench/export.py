@@ -76,22 +76,9 @@ def child(type_key: str, email: str, params: dict, profile: Path | None) -> None
         common.child_result({"status": "REFUSED", "error": refusal.message})
         return
     requested = time.perf_counter()
-    profiler = None
-    if profile is not None:
-        import cProfile
-
-        from downline.core import yielding
-
-        # cProfile sees the thread it is enabled in: the job runs in this one, as it does on a
-        # platform without per-thread priorities (a thread of its own gave an empty profile).
-        yielding.PER_THREAD = False
-        profiler = cProfile.Profile()
-        profiler.enable()
-    done = exporting.run_export(export.id, storage, types, plugins.notify_export_ready)
-    finished = time.perf_counter()
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(profile)
+    with common.profiled(profile):
+        done = exporting.run_export(export.id, storage, types, plugins.notify_export_ready)
+        finished = time.perf_counter()
     common.child_result(
         {
             "export_id": export.id,

@@ -128,22 +128,9 @@ def child(path: Path, profile: Path | None, as_of: date | None) -> None:
             parsers=parsers,
         )
     created = time.perf_counter()
-    profiler = None
-    if profile is not None:
-        import cProfile
-
-        from downline.core import yielding
-
-        # cProfile sees the thread it is enabled in: the job runs in this one, as it does on a
-        # platform without per-thread priorities (a thread of its own gave an empty profile).
-        yielding.PER_THREAD = False
-        profiler = cProfile.Profile()
-        profiler.enable()
-    done = ingesting.run_report(report.id, storage, parsers)
-    finished = time.perf_counter()
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(profile)
+    with common.profiled(profile):
+        done = ingesting.run_report(report.id, storage, parsers)
+        finished = time.perf_counter()
     common.child_result(
         {
             "report_id": report.id,
