@@ -41,6 +41,16 @@ def _who(email: str) -> str:
     return hashlib.blake2b(email.casefold().encode(), digest_size=8).hexdigest()
 
 
+def _seen_now(seen: dict[str, float], who: str, now: float) -> dict[str, float]:
+    """`seen` (who -> when last seen) with `who` seen `now`, the dict to keep: past 1,000
+    entries the long gone are forgotten (a new dict), so that it stays small."""
+    seen[who] = now
+    if len(seen) <= 1000:
+        return seen
+    since = now - ACTIVE_SECONDS
+    return {w: t for w, t in list(seen.items()) if t >= since}
+
+
 class LocalPresence:
     """In this process: the embedded server, whose workers are threads beside its API."""
 
@@ -48,11 +58,7 @@ class LocalPresence:
         self._seen: dict[str, float] = {}
 
     def mark(self, who: str) -> None:
-        now = time.time()
-        self._seen[who] = now
-        if len(self._seen) > 1000:  # forget the long gone, so the dict stays small
-            since = now - ACTIVE_SECONDS
-            self._seen = {w: t for w, t in list(self._seen.items()) if t >= since}
+        self._seen = _seen_now(self._seen, who, time.time())
 
     def others_active(self, who: str) -> bool:
         since = time.time() - ACTIVE_SECONDS
@@ -80,9 +86,7 @@ class RedisPresence:
             # A user just arriving goes out at once: the long jobs running then should give way
             # to its first request, which is often all it does (a one-row export takes 50 ms).
             arriving = now - self._recent.get(who, 0.0) > ACTIVE_SECONDS / 2
-            self._recent[who] = now
-            if len(self._recent) > 1000:  # forget the long gone, so the dict stays small
-                self._recent = {w: t for w, t in self._recent.items() if t >= now - ACTIVE_SECONDS}
+            self._recent = _seen_now(self._recent, who, now)
             self._pending[who] = now
             if self._flusher is None:
                 self._flusher = threading.Thread(
