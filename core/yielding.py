@@ -44,6 +44,7 @@ PER_THREAD = sys.platform == "linux"  # setpriority(PRIO_PROCESS, tid) names one
 SLICE_SECONDS = 0.05  # a long job works at least this long between two pauses
 LONGEST_PAUSE = 2.0  # and never pauses longer at once (work that calls give_way seldom)
 LOOK_SECONDS = 0.1  # how often a long job asks whether others are active (a Redis read)
+COUNT_SECONDS = 1.0  # and how often, while they are, how many jobs its owner runs (SQL)
 
 T = TypeVar("T")
 
@@ -57,6 +58,8 @@ class _Job:
     working_since: float | None = None  # since the last pause, once the job is long
     looked: float = float("-inf")
     own_share: float = 1.0  # this job's part of the share, as last looked at
+    counted: float = float("-inf")
+    running: int = 1  # its owner's running jobs, as last counted
 
 
 _current = threading.local()  # .job: the _Job this thread runs
@@ -137,15 +140,22 @@ def give_way() -> None:
 
 
 def _own_share(job: _Job) -> float:
-    """1 while nobody else is active, else the job's part of its owner's share."""
+    """1 while nobody else is active, else the job's part of its owner's share. Jobs start and
+    end seldom: the count of its owner's is asked again only every COUNT_SECONDS."""
     if not presence.others_active(job.owner):
         return 1.0
+    now = time.monotonic()
+    if now - job.counted >= COUNT_SECONDS:
+        job.counted, job.running = now, _running(job)
+    return job.share / job.running
+
+
+def _running(job: _Job) -> int:
     try:
-        running = job.siblings()
+        return max(job.siblings(), 1)
     except Exception:  # noqa: BLE001 - a pause is a courtesy: it never fails the job
         log.warning("could not count the running jobs of a long job's owner", exc_info=True)
-        running = 1
-    return job.share / max(running, 1)
+        return 1
 
 
 def _lower_priority(thread_id: int) -> None:

@@ -88,6 +88,24 @@ def test_a_count_of_its_owners_jobs_that_fails_leaves_the_job_running_at_its_sha
     assert counted / (counted + sum(clock.pauses)) == pytest.approx(share, rel=0.15)
 
 
+def test_its_owners_jobs_are_counted_once_a_second_not_at_every_look(clock):
+    """Others active, a job looks before its pauses (here every 0.4 s; up to ten times a
+    second); the count of its owner's jobs (two SQL statements) is asked once a second."""
+    counts = []
+
+    def running() -> int:
+        counts.append(clock.now)
+        return 1
+
+    clock.store.mark(presence._who(OTHER))
+    started = clock.now
+    yielding.run_yielding(lambda: job_body(clock, [FIRST] + [0.05] * 100), OWNER, running)
+
+    assert len(clock.pauses) >= 40  # 0.4 s apart, a look before each
+    assert 1 < len(counts) <= (clock.now - started) / yielding.COUNT_SECONDS + 1
+    assert len(counts) < len(clock.pauses) / 2
+
+
 def test_short_work_never_pauses(clock):
     clock.store.mark(presence._who(OTHER))
     job(clock, [0.01] * int(yielding.PACED_SECONDS * 100 - 1))  # just short of PACED_SECONDS
