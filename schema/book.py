@@ -13,6 +13,7 @@ from strawberry.types import Info
 from downline.core import models
 from downline.core.book import clients, filters, leads, roster
 from downline.core.book.filters import ClientFilter, LeadFilter
+from downline.schema.execution import read_ahead
 from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agent, load_agent, page_agents
 from downline.schema.relay import Connection, Node, asks_for, list_connection
@@ -124,9 +125,10 @@ class Client(Node):
             read_agent=agent,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=read_ahead("read_agent"))
     def agent(self, info: Info) -> Agent:
-        # Synchronous when the page read the agents with the rows (roster.with_agents).
+        # Not called when the page read the agents with the rows (roster.with_agents), unless
+        # graphql-core's own path runs it (schema/execution.py).
         if self.read_agent is not None:
             return self.read_agent
         return load_agent(info, self.agent_id)
@@ -197,9 +199,10 @@ class Lead(Node):
             read_agent=agent,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=read_ahead("read_agent"))
     def agent(self, info: Info) -> Agent:
-        # Synchronous when the page read the agents with the rows (roster.with_agents).
+        # Not called when the page read the agents with the rows (roster.with_agents), unless
+        # graphql-core's own path runs it (schema/execution.py).
         if self.read_agent is not None:
             return self.read_agent
         return load_agent(info, self.agent_id)

@@ -9,10 +9,15 @@ clients with their agents spent 27 ms in execution alone, 6 us a field. Here:
 - a plain field (no resolver of its own) is read as strawberry's default resolver reads it,
   `getattr(source, python_name)`; a scalar or enum value is coerced as graphql-core coerces it,
   an object value completed by graphql-core's own `complete_object_value`;
+- a plain field holding a list of non-null objects has each item completed as above, in one
+  loop (the edges of a page);
 - a field whose synchronous resolver takes no arguments and has no field extensions (no
   permission classes) gets its resolve info as before, but its resolver is called directly,
   with `self`, `root`/`parent` and `info` passed as strawberry passes them, and its value is
-  completed by graphql-core (an awaitable it returns is awaited by graphql-core too).
+  completed by graphql-core (an awaitable it returns is awaited by graphql-core too);
+- a field declared `read_ahead(attribute)` (a client's agent, read with the page's rows) is a
+  plain field of that attribute while the attribute holds a value: no resolve info, no call.
+  When it holds None, the field's resolver runs on graphql-core's path.
 
 Anything else (arguments, extensions, an async resolver, a middleware, exception handlers in the
 schema) takes graphql-core's path unchanged; so does a plain value that is null or raises, so
@@ -27,6 +32,7 @@ from weakref import WeakKeyDictionary
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     Undefined,
@@ -38,14 +44,24 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+READ_AHEAD = "downline.read_ahead"
+
+
+def read_ahead(attribute: str) -> dict[str, str]:
+    """A field's metadata (`strawberry.field(metadata=read_ahead("read_agent"))`): while the
+    source's `attribute` is not None, it is the field's value, and its resolver is not called."""
+    return {READ_AHEAD: attribute}
+
 
 @dataclass(frozen=True)
 class Plain:
-    """A field without a resolver: read the attribute, complete a leaf or an object."""
+    """A field read from an attribute: complete a leaf, an object, or a list of non-null
+    objects (`items`)."""
 
     attribute: str
     leaf: GraphQLLeafType | None
     object_type: GraphQLObjectType | None
+    items: GraphQLObjectType | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,7 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
         return None
     if type(field).get_result is not StrawberryField.get_result:
         return None  # a field class of its own: it resolves its own way
-    named = field_def.type
-    named = named.of_type if isinstance(named, GraphQLNonNull) else named
+    named = _nullable(field_def.type)
     object_type = named if is_object_type(named) and _plain_type_check(named) else None
     resolver = field.base_resolver
     if resolver is None:
@@ -88,7 +103,11 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
             return Plain(field.python_name, named, None)
         if object_type is not None:
             return Plain(field.python_name, None, object_type)
-        return None
+        items = _non_null_objects(named)
+        return Plain(field.python_name, None, None, items) if items is not None else None
+    ahead = field.metadata.get(READ_AHEAD)
+    if ahead is not None and object_type is not None:
+        return Plain(ahead, None, object_type)
     if field.is_async or field.arguments:
         return None
     sources = tuple(p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p)
@@ -96,11 +115,36 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
     return Call(field_def, field, resolver.self_parameter is not None, sources, info, object_type)
 
 
+def _nullable(graphql_type):
+    return graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+
+
+def _non_null_objects(graphql_type) -> GraphQLObjectType | None:
+    """The item type of a list of non-null objects (an item's error then nulls the list, as in
+    graphql-core: the loop below may raise it for the whole field)."""
+    if not isinstance(graphql_type, GraphQLList) or not isinstance(
+        graphql_type.of_type, GraphQLNonNull
+    ):
+        return None
+    item = graphql_type.of_type.of_type
+    return item if is_object_type(item) and _plain_type_check(item) else None
+
+
 def _plain_type_check(object_type: GraphQLObjectType) -> bool:
     """No `is_type_of`, or strawberry's own (an isinstance check that reads no resolve info:
     the plain path has none to give it)."""
     check = object_type.is_type_of
     return check is None or "_get_is_type_of" in getattr(check, "__qualname__", "")
+
+
+def _items_plain(value: Any, details: Any) -> bool:
+    """A list (not another iterable, not holding a null) selected without directives (@stream
+    takes graphql-core's path)."""
+    return (
+        isinstance(value, list)
+        and not any(item is None for item in value)  # `None in value` would call __eq__
+        and not any(d.node.directives for d in details)
+    )
 
 
 class Execution(StrawberryGraphQLCoreExecutionContext):
@@ -131,8 +175,10 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                             value = getattr(source_value, how.attribute)
                             if value is not None and not isinstance(value, Exception):
                                 result = leaf.coerce_output_value(value)
-                                if result is None:
-                                    result = Undefined
+                                if result is not None:
+                                    results[response_name] = result  # never awaitable
+                                    continue
+                                result = Undefined
                         except Exception:  # noqa: BLE001 - graphql-core's path raises it, located
                             result = Undefined
                     else:
@@ -212,10 +258,17 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return Undefined if coerced is None or coerced is Undefined else coerced
         if self.is_awaitable(value):
             return Undefined
+        if how.items is not None and not _items_plain(value, details):
+            return Undefined
         field_path = Path(path, response_name, parent_type.name)
         return_type = parent_type.fields[details[0].node.name.value].type
         try:
-            completed = self._object(how.object_type, details, field_path, value, position_context)
+            if how.items is not None:
+                completed = self._objects(how.items, details, field_path, value, position_context)
+            else:
+                completed = self._object(
+                    how.object_type, details, field_path, value, position_context
+                )
         except Exception as raw_error:  # as graphql-core's execute_field handles it
             self.handle_field_error(raw_error, return_type, details, field_path)
             return None
@@ -270,6 +323,33 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 object_type, details, path, value, position_context
             )
         return self.execute_fields(object_type, value, path, grouped, position_context)
+
+    def _objects(self, item_type, details, path, items, position_context) -> Any:
+        """graphql-core's complete_list_value for non-null objects: an item's error is the
+        list's. Items left awaiting are awaited together."""
+        completed = []
+        awaitable = []
+        try:
+            for index, item in enumerate(items):
+                value = self._object(
+                    item_type, details, path.add_key(index), item, position_context
+                )
+                if self.is_awaitable(value):
+                    awaitable.append(index)
+                completed.append(value)
+        except Exception:
+            if awaitable:  # as execute_fields does: none is left never awaited
+                self.settle_in_background([completed[index] for index in awaitable])
+            raise
+        if not awaitable:
+            return completed
+        return self._awaited_items(completed, awaitable)
+
+    async def _awaited_items(self, completed: list, awaitable: list[int]) -> list:
+        awaited = await gather_with_cancel(*(completed[index] for index in awaitable))
+        for index, value in zip(awaitable, awaited, strict=True):
+            completed[index] = value
+        return completed
 
     async def _guarded(self, completed: Awaitable, return_type, details, path) -> Any:
         try:

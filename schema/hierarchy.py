@@ -16,6 +16,7 @@ from downline.core.book.paging import check_first
 from downline.core.book.scope import Principal
 from downline.core.errors import BadUserInput
 from downline.schema.context import run
+from downline.schema.execution import read_ahead
 from downline.schema.relay import Connection, Node, asks_for, connection, known
 
 
@@ -91,10 +92,10 @@ class Agent(Node):
             read_agency=Agency.from_row(agency) if agency is not None else None,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=read_ahead("read_agency"))
     def agency(self, info: Info) -> Agency:
-        # Synchronous when the agency came with the agent: a page's 50 agencies then cost
-        # graphql-core no awaitable each. Otherwise the loader's awaitable, which it awaits.
+        # Not called when the agency came with the agent (schema/execution.py), unless
+        # graphql-core's own path runs it. Otherwise the loader's awaitable, which it awaits.
         if self.read_agency is not None:
             return self.read_agency
         return load_agency(info, self.row.agency_id)
