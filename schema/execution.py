@@ -137,6 +137,10 @@ def _plain_type_check(object_type: GraphQLObjectType) -> bool:
     return check is None or "_get_is_type_of" in getattr(check, "__qualname__", "")
 
 
+# What a completed field may be that is never awaitable: spared strawberry's check.
+_COMPLETED = frozenset({dict, list, str, int, float, bool, type(None)})
+
+
 def _items_plain(value: Any, details: Any) -> bool:
     """A list (not another iterable, not holding a null) selected without directives (@stream
     takes graphql-core's path)."""
@@ -162,11 +166,16 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        fields = self._fields(parent_type, grouped_field_set)
+        return self._execute(parent_type, source_value, path, fields, position_context)
+
+    def _execute(self, parent_type, source_value, path, fields: list, position_context) -> Any:
+        """execute_fields, for the fields of a selection as `_fields` planned them."""
         results: dict[str, Any] = {}
         awaitable: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for response_name, details, how in self._fields(parent_type, grouped_field_set):
+            for response_name, details, how in fields:
                 result = Undefined
                 if type(how) is Plain:
                     leaf = how.leaf
@@ -199,7 +208,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     if result is Undefined:
                         continue
                 results[response_name] = result
-                if is_awaitable(result):
+                if result.__class__ not in _COMPLETED and is_awaitable(result):
                     awaitable.append(response_name)
         except Exception:
             if awaitable:
@@ -317,12 +326,25 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             return self.complete_object_value(
                 object_type, details, None, path, value, position_context
             )
-        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
-        if new_defer_usages or position_context is not None:
+        fields = self._subfields(object_type, details) if position_context is None else None
+        if fields is None:
             return self.collect_and_execute_subfields(
                 object_type, details, path, value, position_context
             )
-        return self.execute_fields(object_type, value, path, grouped, position_context)
+        return self._execute(object_type, value, path, fields, position_context)
+
+    def _subfields(self, object_type: GraphQLObjectType, details: Any) -> list | None:
+        """The planned fields an object of `object_type` selects by `details`, once per
+        selection (every item of a list has the same); None for a deferred fragment."""
+        selections = self.__dict__.setdefault("_selections", {})
+        key = (object_type, id(details))
+        found = selections.get(key)
+        if found is None:
+            grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+            fields = None if new_defer_usages else self._fields(object_type, grouped)
+            # Kept with `details`, whose id cannot be reused meanwhile.
+            found = selections[key] = (details, fields)
+        return found[1]
 
     def _objects(self, item_type, details, path, items, position_context) -> Any:
         """graphql-core's complete_list_value for non-null objects: an item's error is the
@@ -334,7 +356,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                 value = self._object(
                     item_type, details, path.add_key(index), item, position_context
                 )
-                if self.is_awaitable(value):
+                if value.__class__ is not dict and self.is_awaitable(value):
                     awaitable.append(index)
                 completed.append(value)
         except Exception:

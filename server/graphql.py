@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
+import orjson
 from cross_web import HTTPException
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
@@ -213,6 +214,11 @@ class DownlineGraphQL(GraphQL):
             return await super().parse_http_body(request)
         finally:
             _decoded.reset(token)
+
+    def encode_json(self, data: object) -> str:
+        """orjson: a page of 500 clients took json.dumps 1.1 ms. A str, not bytes: strawberry
+        sends bytes over a WebSocket as binary frames, which graphql-ws clients do not read."""
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         done = _decoded.get()
