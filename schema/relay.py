@@ -1,11 +1,11 @@
 """Relay connections: Node, PageInfo, and generic Edge/Connection (named e.g. ClientConnection)."""
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, SelectionSetNode
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField, Selection
 
 from downline.core.book.paging import Page, count, fetch_page
 from downline.schema.context import run
@@ -80,19 +80,23 @@ async def list_connection(
 
 def asks_for(info: Info, *path: str) -> bool:
     """Whether the field being resolved selects `path` (e.g. "edges", "node", "agent"),
-    looking through fragments."""
-    level: Iterable[Selection] = info.selected_fields
+    looking through fragments. Read from the document's nodes: strawberry's `selected_fields`
+    builds an object for every field below, which cost a page more than its own conversion."""
+    raw = info._raw_info
+    level: Iterable[FieldNode] = raw.field_nodes
     for name in path:
-        level = [child for s in level for child in _named(s.selections, name)]
+        level = [child for node in level for child in _named(node.selection_set, name, raw)]
         if not level:
             return False
     return True
 
 
-def _named(selections: list[Selection], name: str) -> Iterable[Any]:
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            if selection.name == name:
+def _named(selection_set: SelectionSetNode | None, name: str, raw) -> Iterator[FieldNode]:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            if selection.name.value == name:
                 yield selection
-        else:  # a fragment spread or an inline fragment: its fields are the parent's
-            yield from _named(selection.selections, name)
+        elif isinstance(selection, FragmentSpreadNode):  # its fields are the parent's
+            yield from _named(raw.fragments[selection.name.value].selection_set, name, raw)
+        else:  # an inline fragment: the same
+            yield from _named(selection.selection_set, name, raw)
