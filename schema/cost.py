@@ -17,8 +17,11 @@ cost the count itself no more than the document's length.
 It is worked out on a valid document only: every field is known and no fragment spreads itself.
 """
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from threading import Lock
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     FieldNode,
@@ -131,6 +134,46 @@ def _count(value: Any) -> int:
     return DEFAULT_PAGE
 
 
+# Costs already worked out, by schema, document and variables: a client sends the same few
+# documents again and again (the parse cache hands back the same document for the same text),
+# and counting a Clients page cost each request 50 us. Kept with its document, whose id cannot
+# be reused meanwhile.
+CACHED_COSTS = 512
+_costs: WeakKeyDictionary[GraphQLSchema, OrderedDict] = WeakKeyDictionary()
+_costs_lock = Lock()  # each test client serves from an event loop of its own thread
+
+
+def _cached_cost(schema, document, operation, fragments, variables) -> int:
+    try:
+        key = (id(document), id(operation), _frozen(variables))
+    except TypeError:  # a value of no known shape: counted every time
+        return operation_cost(schema, operation, fragments, variables)
+    with _costs_lock:
+        costs = _costs.setdefault(schema, OrderedDict())
+        found = costs.get(key)
+        if found is not None:
+            costs.move_to_end(key)
+            return found[1]
+    cost = operation_cost(schema, operation, fragments, variables)
+    with _costs_lock:
+        costs[key] = (document, cost)
+        if len(costs) > CACHED_COSTS:
+            costs.popitem(last=False)
+    return cost
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (decoded JSON) as a hashable key, its type in it: 1, 1.0 and True are one key
+    to a dict but not to the count (a `first` of True is not a number of items)."""
+    if isinstance(value, Mapping):
+        return ("{", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("[", tuple(_frozen(v) for v in value))
+    if value is None or isinstance(value, str | int | float | bool):
+        return (type(value), value)
+    raise TypeError(type(value))
+
+
 class CostLimit(SchemaExtension):
     """Refuses an operation that asks for more than `max_cost` objects before it runs: no
     resolver is called, no SQL sent. An extension rather than a validation rule, because the
@@ -150,8 +193,8 @@ class CostLimit(SchemaExtension):
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            cost = operation_cost(
-                context.schema._schema, operation, fragments, context.variables or {}
+            cost = _cached_cost(
+                context.schema._schema, document, operation, fragments, context.variables or {}
             )
             if cost > self.max_cost:
                 raise BadUserInput(

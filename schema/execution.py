@@ -42,6 +42,7 @@ from graphql import (
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
 READ_AHEAD = "downline.read_ahead"
@@ -137,6 +138,21 @@ def _plain_type_check(object_type: GraphQLObjectType) -> bool:
     return check is None or "_get_is_type_of" in getattr(check, "__qualname__", "")
 
 
+# The class of each object type's own instances (None: a generic type's specialisation).
+_classes: WeakKeyDictionary[GraphQLObjectType, type | None] = WeakKeyDictionary()
+
+
+def _plainly_of(object_type: GraphQLObjectType, value: Any) -> bool:
+    """`value` is an instance of the type's own class, not cast to another type: what
+    strawberry's type check finds true, known without running it (three times a page row)."""
+    cls = _classes.get(object_type, False)
+    if cls is False:
+        definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        generic = definition is None or definition.concrete_of is not None
+        cls = _classes[object_type] = None if generic else definition.origin
+    return type(value) is cls and TYPE_CAST_ATTRIBUTE not in getattr(value, "__dict__", ())
+
+
 # What a completed field may be that is never awaitable: spared strawberry's check.
 _COMPLETED = frozenset({dict, list, str, int, float, bool, type(None)})
 
@@ -153,6 +169,11 @@ def _items_plain(value: Any, details: Any) -> bool:
 
 class Execution(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context, with the shorter paths of the module's docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[int, tuple] = {}  # _fields
+        self._selections: dict[tuple, tuple] = {}  # _subfields
 
     def execute_fields(
         self,
@@ -222,7 +243,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         """(response name, field details, plan) of each field of a selection, worked out once
         per selection in the operation: graphql-core collects a list's item selection once and
         hands every item the same grouped field set."""
-        compiled = self.__dict__.setdefault("_compiled", {})
+        compiled = self._compiled
         found = compiled.get(id(grouped_field_set))
         if found is not None and found[0] is grouped_field_set:
             return found[1]
@@ -321,7 +342,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         (strawberry's, which reads no resolve info), the selection as graphql-core collected it
         (once per list), then the fields. A deferred fragment takes graphql-core's path."""
         check = object_type.is_type_of
-        if check is not None and not check(value, None):
+        if check is not None and not _plainly_of(object_type, value) and not check(value, None):
             # graphql-core raises the error it raises for a value of another type.
             return self.complete_object_value(
                 object_type, details, None, path, value, position_context
@@ -336,7 +357,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
     def _subfields(self, object_type: GraphQLObjectType, details: Any) -> list | None:
         """The planned fields an object of `object_type` selects by `details`, once per
         selection (every item of a list has the same); None for a deferred fragment."""
-        selections = self.__dict__.setdefault("_selections", {})
+        selections = self._selections
         key = (object_type, id(details))
         found = selections.get(key)
         if found is None:
