@@ -65,8 +65,13 @@ def book_url(clients: int) -> str:
     base = os.environ.get(URL_ENV) or DEFAULT_URL
     if clients == default_clients():
         return base
-    url = make_url(base)
-    return url.set(database=f"{url.database}_{clients}").render_as_string(hide_password=False)
+    return sibling_url(base, str(clients))
+
+
+def sibling_url(url: str, suffix: str) -> str:
+    """`url` naming the database `<its database>_<suffix>` on the same server."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
 
 
 def default_clients() -> int:

@@ -34,7 +34,7 @@ from datetime import timedelta
 import common
 import policies
 
-os.environ.setdefault(common.URL_ENV, common.DEFAULT_URL.replace("bench", "bench_summary"))
+os.environ.setdefault(common.URL_ENV, common.sibling_url(common.DEFAULT_URL, "summary"))
 
 LEVELS = 10  # the deepest tree the hierarchy allows
 COUNTS = ("submitted", "approved", "active", "attrited", "disenrolled")
