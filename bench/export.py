@@ -7,12 +7,12 @@ stream the rows, format every cell, CSV in a temp file, into storage, SUCCEEDED)
 the request to SUCCEEDED. Baseline: the export's Select (`exporting.export_query`, the same
 requester and params) rendered with its bound values, run through psycopg's `cursor.copy(...)`
 into a file. Printed: rows, MB, seconds and rows/s of both, their ratio (targets: <= 1.3 for the
-~880k-row export, <= 1.5 for the agent user's ~111k-row `clients`), and the worker's peak RSS at
+~614k-row export, <= 1.5 for the agent user's ~111k-row `clients`), and the worker's peak RSS at
 ~1M and ~100k rows (target < 200 MB, flat).
 
 The big export is `enrollments` requested by the top agency's admin (`clients` is an AGENT-scope
 type: an agent user's book is ~100k rows at most): every client of the downline on the
-Marketplace, archived and unsubmitted ones included (~880k rows of the 1M-client book). The
+Marketplace, archived and unsubmitted ones included (~614k rows of the 1M-client book). The
 ~100k-row ones: `enrollments` for the agent with the biggest book (`agentIds`), and `clients`
 requested by that agent's user. Each case runs --rounds times, downline and COPY in turn, and
 each side's best time counts: on a shared machine the fastest run is the least disturbed one, for
