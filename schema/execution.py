@@ -63,6 +63,7 @@ class Plain:
     leaf: GraphQLLeafType | None
     object_type: GraphQLObjectType | None
     items: GraphQLObjectType | None = None
+    own_class: type | None = None  # of the object or the items (_own_class)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Call:
     source_names: tuple[str, ...]  # its `root` or `parent` parameter: the source
     info_name: str | None  # its `info` parameter
     object_type: GraphQLObjectType | None  # an object type it returns, completed directly
+    own_class: type | None = None  # of that object type's instances (_own_class)
 
 
 Plan = Plain | Call | None  # None: graphql-core's own path
@@ -103,17 +105,22 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
         if is_leaf_type(named):
             return Plain(field.python_name, named, None)
         if object_type is not None:
-            return Plain(field.python_name, None, object_type)
+            return Plain(field.python_name, None, object_type, None, _own_class(object_type))
         items = _non_null_objects(named)
-        return Plain(field.python_name, None, None, items) if items is not None else None
+        if items is None:
+            return None
+        return Plain(field.python_name, None, None, items, _own_class(items))
     ahead = field.metadata.get(READ_AHEAD)
     if ahead is not None and object_type is not None:
-        return Plain(ahead, None, object_type)
+        return Plain(ahead, None, object_type, None, _own_class(object_type))
     if field.is_async or field.arguments:
         return None
     sources = tuple(p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p)
     info = resolver.info_parameter and resolver.info_parameter.name
-    return Call(field_def, field, resolver.self_parameter is not None, sources, info, object_type)
+    own = _own_class(object_type) if object_type is not None else None
+    return Call(
+        field_def, field, resolver.self_parameter is not None, sources, info, object_type, own
+    )
 
 
 def _nullable(graphql_type):
@@ -138,19 +145,19 @@ def _plain_type_check(object_type: GraphQLObjectType) -> bool:
     return check is None or "_get_is_type_of" in getattr(check, "__qualname__", "")
 
 
-# The class of each object type's own instances (None: a generic type's specialisation).
-_classes: WeakKeyDictionary[GraphQLObjectType, type | None] = WeakKeyDictionary()
+def _own_class(object_type: GraphQLObjectType) -> type | None:
+    """The class whose instances (not cast to another type) strawberry's type check always
+    finds of `object_type` (three times a page row): the check is skipped for them. None for a
+    generic type's specialisation, or a class without an instance __dict__ to look in."""
+    definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or definition.concrete_of is not None:
+        return None
+    cls = definition.origin
+    return None if hasattr(cls, "__slots__") else cls
 
 
-def _plainly_of(object_type: GraphQLObjectType, value: Any) -> bool:
-    """`value` is an instance of the type's own class, not cast to another type: what
-    strawberry's type check finds true, known without running it (three times a page row)."""
-    cls = _classes.get(object_type, False)
-    if cls is False:
-        definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        generic = definition is None or definition.concrete_of is not None
-        cls = _classes[object_type] = None if generic else definition.origin
-    return type(value) is cls and TYPE_CAST_ATTRIBUTE not in getattr(value, "__dict__", ())
+def _plainly_of(cls: type | None, value: Any) -> bool:
+    return type(value) is cls and TYPE_CAST_ATTRIBUTE not in value.__dict__
 
 
 # What a completed field may be that is never awaitable: spared strawberry's check.
@@ -286,23 +293,26 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             except Exception:  # noqa: BLE001 - as above
                 return Undefined
             return Undefined if coerced is None or coerced is Undefined else coerced
-        if self.is_awaitable(value):
-            return Undefined
-        if how.items is not None and not _items_plain(value, details):
+        if how.items is not None:
+            if not _items_plain(value, details):  # a list, never awaitable
+                return Undefined
+        elif not _plainly_of(how.own_class, value) and self.is_awaitable(value):
             return Undefined
         field_path = Path(path, response_name, parent_type.name)
         return_type = parent_type.fields[details[0].node.name.value].type
         try:
             if how.items is not None:
-                completed = self._objects(how.items, details, field_path, value, position_context)
+                completed = self._objects(
+                    how.items, how.own_class, details, field_path, value, position_context
+                )
             else:
                 completed = self._object(
-                    how.object_type, details, field_path, value, position_context
+                    how.object_type, how.own_class, details, field_path, value, position_context
                 )
         except Exception as raw_error:  # as graphql-core's execute_field handles it
             self.handle_field_error(raw_error, return_type, details, field_path)
             return None
-        if self.is_awaitable(completed):
+        if completed.__class__ not in _COMPLETED and self.is_awaitable(completed):
             return self._guarded(completed, return_type, details, field_path)
         return completed
 
@@ -325,7 +335,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             if how.object_type is not None and result is not None:
                 if isinstance(result, Exception):
                     raise result  # as graphql-core's complete_value does
-                completed = self._object(how.object_type, details, path, result, position_context)
+                completed = self._object(
+                    how.object_type, how.own_class, details, path, result, position_context
+                )
             else:
                 completed = self.complete_value(
                     return_type, details, info, path, result, position_context
@@ -333,16 +345,17 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
-        if self.is_awaitable(completed):
+        if completed.__class__ not in _COMPLETED and self.is_awaitable(completed):
             return self._guarded(completed, return_type, details, path)
         return completed
 
-    def _object(self, object_type, details, path, value, position_context) -> Any:
+    def _object(self, object_type, own_class, details, path, value, position_context) -> Any:
         """graphql-core's complete_object_value with its layers folded: the type check
-        (strawberry's, which reads no resolve info), the selection as graphql-core collected it
-        (once per list), then the fields. A deferred fragment takes graphql-core's path."""
+        (strawberry's, which reads no resolve info; none for an instance of `own_class`), the
+        selection as graphql-core collected it (once per list), then the fields. A deferred
+        fragment takes graphql-core's path."""
         check = object_type.is_type_of
-        if check is not None and not _plainly_of(object_type, value) and not check(value, None):
+        if check is not None and not _plainly_of(own_class, value) and not check(value, None):
             # graphql-core raises the error it raises for a value of another type.
             return self.complete_object_value(
                 object_type, details, None, path, value, position_context
@@ -367,7 +380,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             found = selections[key] = (details, fields)
         return found[1]
 
-    def _objects(self, item_type, details, path, items, position_context) -> Any:
+    def _objects(self, item_type, own_class, details, path, items, position_context) -> Any:
         """graphql-core's complete_list_value for non-null objects: an item's error is the
         list's. Items left awaiting are awaited together."""
         completed = []
@@ -375,7 +388,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         try:
             for index, item in enumerate(items):
                 value = self._object(
-                    item_type, details, path.add_key(index), item, position_context
+                    item_type, own_class, details, path.add_key(index), item, position_context
                 )
                 if value.__class__ is not dict and self.is_awaitable(value):
                     awaitable.append(index)

@@ -5,6 +5,7 @@ schema's lists."""
 
 import asyncio
 from enum import Enum
+from types import SimpleNamespace
 
 import pytest
 import strawberry
@@ -25,8 +26,13 @@ class Color(Enum):
     BLUE = "blue"
 
 
+@strawberry.interface
+class Named:  # gives Leaf strawberry's type check (is_type_of)
+    name: str
+
+
 @strawberry.type
-class Leaf:
+class Leaf(Named):
     name: str
     maybe: str | None
     color: Color
@@ -72,6 +78,7 @@ class Holder:
     broken_leaf: Leaf
     holey_leaves: list[Leaf] | None  # one of them None: the list is null, with an error
     maybe_leaves: list[Leaf | None]
+    not_a_leaf: Leaf  # holds something else: strawberry's type check refuses it
     read_leaf: strawberry.Private[Leaf | None] = None
 
     @strawberry.field(metadata=read_ahead("read_leaf"))
@@ -95,6 +102,7 @@ class Query:
                 broken_leaf=None,  # type: ignore[arg-type]
                 holey_leaves=[_leaf("h"), None],  # type: ignore[list-item]
                 maybe_leaves=[None, _leaf("n")],
+                not_a_leaf=SimpleNamespace(name="o"),  # type: ignore[arg-type]
                 read_leaf=_leaf(f"r{i}") if i % 2 else None,
             )
             for i in range(3)
@@ -114,6 +122,7 @@ QUERIES = [
     "{ holders { holeyLeaves { name } maybeLeaves { name } } }",
     "{ holders { ahead { name shout awaited } } }",
     "{ holders { ahead { broken } } }",
+    "{ holders { notALeaf { name } leaf { name } } }",
 ]
 
 
@@ -161,7 +170,7 @@ def test_which_fields_take_which_path():
     # A null found among non-null items takes graphql-core's path then (QUERIES shows it).
     assert plan(holder, "holeyLeaves", True).items is leaf
     assert plan(holder, "maybeLeaves", True) is None  # nullable items: graphql-core's path
-    assert plan(holder, "ahead", True) == Plain("read_leaf", None, leaf)
+    assert plan(holder, "ahead", True) == Plain("read_leaf", None, leaf, None, Leaf)
 
 
 PAGES = [
