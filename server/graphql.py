@@ -16,6 +16,7 @@ for it, application/graphql-response+json (server/responses.py).
 """
 
 import asyncio
+import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -217,8 +218,13 @@ class DownlineGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> str:
         """orjson: a page of 500 clients took json.dumps 1.1 ms. A str, not bytes: strawberry
-        sends bytes over a WebSocket as binary frames, which graphql-ws clients do not read."""
-        return orjson.dumps(data).decode()
+        sends bytes over a WebSocket as binary frames, which graphql-ws clients do not read.
+        What orjson refuses (an integer past 64 bits, in an export's params stored before they
+        were bounded) json.dumps still writes."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> object:
         done = _decoded.get()

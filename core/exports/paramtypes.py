@@ -54,9 +54,15 @@ def _string(value: Any) -> str:
     return value.strip()
 
 
+# GraphQL's Int: a parameter spelled Int holds what an Int argument may.
+INT_RANGE = (-(2**31), 2**31 - 1)
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("a whole number")
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ValueError(f"a whole number from {INT_RANGE[0]:,} to {INT_RANGE[1]:,}")
     return value
 
 

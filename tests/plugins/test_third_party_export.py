@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from downline.core import plugins
+from downline.core import db, plugins
 from downline.core.config import get_settings
+from downline.core.models import Export
 from tests.core.exports.test_export_lifecycle import download, request, wait_done
 from tests.plugins.installing import install, uninstall
 
@@ -76,6 +77,25 @@ def test_a_bad_param_is_refused_naming_it(with_plugins, api, book):
         as_="eve@t.test",
     )
     assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "planYear"}
+
+
+def test_an_int_param_is_bounded_and_one_stored_unbounded_still_reads(with_plugins, api, book):
+    """An Int holds what a GraphQL Int may. An export whose params were stored before that
+    (an integer past 64 bits, which orjson cannot write) still lists."""
+    errors = api.errors(
+        'mutation { requestExport(input: {type: "carrier_mix", params: {planYear: 99999999999}}) '
+        "{ id } }",
+        as_="eve@t.test",
+    )
+    assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "planYear"}
+    assert "2,147,483,647" in errors[0]["message"]
+    done = wait_done(api, "eve@t.test", request(api, "eve@t.test", "carrier_mix")["id"])
+    with db.session() as session:
+        session.get(Export, done["id"]).params = {"planYear": 10**30}
+        session.commit()
+    history = api.gql("{ exports { edges { node { id params } } } }", as_="eve@t.test")
+    [node] = [e["node"] for e in history["exports"]["edges"] if e["node"]["id"] == done["id"]]
+    assert node["params"] == {"planYear": 10**30}
 
 
 def test_the_examples_own_tests_pass_with_the_conformance_kit(carrier_mix_package):
