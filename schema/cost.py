@@ -137,16 +137,18 @@ def _count(value: Any) -> int:
 # Costs already worked out, by schema, document and variables: a client sends the same few
 # documents again and again (the parse cache hands back the same document for the same text),
 # and counting a Clients page cost each request 50 us. Kept with its document, whose id cannot
-# be reused meanwhile.
+# be reused meanwhile. Variables larger than KEPT_VARIABLES (strings' characters and values) are
+# not kept: at most 512 small keys, never 512 request bodies.
 CACHED_COSTS = 512
+KEPT_VARIABLES = 2_000
 _costs: WeakKeyDictionary[GraphQLSchema, OrderedDict] = WeakKeyDictionary()
 _costs_lock = Lock()  # each test client serves from an event loop of its own thread
 
 
 def _cached_cost(schema, document, operation, fragments, variables) -> int:
     try:
-        key = (id(document), id(operation), _frozen(variables))
-    except TypeError:  # a value of no known shape: counted every time
+        key = (id(document), id(operation), _frozen(variables, [KEPT_VARIABLES]))
+    except _NotKept:  # counted every time
         return operation_cost(schema, operation, fragments, variables)
     with _costs_lock:
         costs = _costs.setdefault(schema, OrderedDict())
@@ -162,16 +164,25 @@ def _cached_cost(schema, document, operation, fragments, variables) -> int:
     return cost
 
 
-def _frozen(value: Any) -> Any:
+class _NotKept(Exception):
+    pass
+
+
+def _frozen(value: Any, budget: list[int]) -> Any:
     """`value` (decoded JSON) as a hashable key, its type in it: 1, 1.0 and True are one key
-    to a dict but not to the count (a `first` of True is not a number of items)."""
+    to a dict but not to the count (a `first` of True is not a number of items). `budget[0]`:
+    what is left of KEPT_VARIABLES; _NotKept when it runs out, or for a value of another kind."""
+    budget[0] -= 1 + (len(value) if isinstance(value, str) else 0)
+    if budget[0] < 0:
+        raise _NotKept
     if isinstance(value, Mapping):
-        return ("{", tuple((k, _frozen(v)) for k, v in value.items()))
+        budget[0] -= sum(len(str(k)) for k in value)
+        return ("{", tuple((k, _frozen(v, budget)) for k, v in value.items()))
     if isinstance(value, list | tuple):
-        return ("[", tuple(_frozen(v) for v in value))
+        return ("[", tuple(_frozen(v, budget) for v in value))
     if value is None or isinstance(value, str | int | float | bool):
         return (type(value), value)
-    raise TypeError(type(value))
+    raise _NotKept
 
 
 class CostLimit(SchemaExtension):

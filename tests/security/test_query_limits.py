@@ -73,6 +73,31 @@ def test_first_from_a_variable_its_default_or_the_arguments_default():
     assert cost(with_default, {"n": 4}) == 4
 
 
+def test_costs_are_kept_per_variables_and_never_for_large_ones():
+    """The cost of a document is worked out once per set of variables, and a request's large
+    variables (a megabyte of them, sent 600 times) are never what the cache holds."""
+    from downline.schema import cost as costs
+
+    query = "query($n: Int) { production(first: $n) { edges { node { id } } } }"
+    document = parse(query)
+    operation = get_operation_ast(document)
+    kept = costs._costs.setdefault(served._schema, costs.OrderedDict())
+    kept.clear()
+
+    def counted(variables: dict) -> int:
+        return costs._cached_cost(served._schema, document, operation, {}, variables)
+
+    assert counted({"n": 10}) == counted({"n": 10}) == 30 and len(kept) == 1
+    assert counted({"n": 20}) == 60 and counted({"n": True}) == 50 * 3 and len(kept) == 3
+    for i in range(600):
+        assert counted({"n": 10, "junk": f"{i}" + "x" * 1_000_000}) == 30
+        assert counted({"n": 10, f"{i}" + "k" * 5000: 1}) == 30
+    assert len(kept) == 3
+    for i in range(600):  # small ones: at most CACHED_COSTS, the oldest dropped
+        counted({"n": 10, "i": i})
+    assert len(kept) == costs.CACHED_COSTS
+
+
 def test_fragments_and_inline_fragments_count_where_they_are_spread():
     query = (
         'query { ...Q a: agency(id: "x") { ... on Agency { agents(first: 5) { totalCount } } } } '
