@@ -18,7 +18,8 @@ It is worked out on a valid document only: every field is known and no fragment 
 """
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -134,34 +135,54 @@ def _count(value: Any) -> int:
     return DEFAULT_PAGE
 
 
-# Costs already worked out, by schema, document and variables: a client sends the same few
-# documents again and again (the parse cache hands back the same document for the same text),
-# and counting a Clients page cost each request 50 us. Kept with its document, whose id cannot
-# be reused meanwhile. Variables larger than KEPT_VARIABLES (strings' characters and values) are
-# not kept: at most 512 small keys, never 512 request bodies.
+# Costs already worked out, by schema, document text, operation name and variables: a client
+# sends the same few documents again and again, and counting a Clients page cost each request
+# 50 us. What is kept is bounded: a text of KEPT_TEXT characters at most (the text, not the
+# parsed document, whose syntax tree is ten times larger), variables of KEPT_VARIABLES strings'
+# characters and values at most, CACHED_COSTS of them: a few megabytes at worst, never 512
+# request bodies.
 CACHED_COSTS = 512
+KEPT_TEXT = 10_000
 KEPT_VARIABLES = 2_000
 _costs: WeakKeyDictionary[GraphQLSchema, OrderedDict] = WeakKeyDictionary()
 _costs_lock = Lock()  # each test client serves from an event loop of its own thread
 
 
-def _cached_cost(schema, document, operation, fragments, variables) -> int:
-    try:
-        key = (id(document), id(operation), _frozen(variables, [KEPT_VARIABLES]))
-    except _NotKept:  # counted every time
-        return operation_cost(schema, operation, fragments, variables)
-    with _costs_lock:
-        costs = _costs.setdefault(schema, OrderedDict())
-        found = costs.get(key)
-        if found is not None:
-            costs.move_to_end(key)
-            return found[1]
-    cost = operation_cost(schema, operation, fragments, variables)
-    with _costs_lock:
-        costs[key] = (document, cost)
-        if len(costs) > CACHED_COSTS:
-            costs.popitem(last=False)
+def cached_cost(
+    schema: GraphQLSchema,
+    text: str | None,
+    operation_name: str | None,
+    operation: OperationDefinitionNode,
+    fragments: Callable[[], Mapping[str, FragmentDefinitionNode]],
+    variables: Mapping[str, Any],
+) -> int:
+    """`operation_cost`, kept by `text` (the document's), `operation_name` and `variables`
+    within the bounds above. `fragments()`: the document's fragments, asked for only when the
+    cost is counted."""
+    key = _key(text, operation_name, variables)
+    if key is not None:
+        with _costs_lock:
+            costs = _costs.setdefault(schema, OrderedDict())
+            found = costs.get(key)
+            if found is not None:
+                costs.move_to_end(key)
+                return found
+    cost = operation_cost(schema, operation, fragments(), variables)
+    if key is not None:
+        with _costs_lock:
+            costs[key] = cost
+            if len(costs) > CACHED_COSTS:
+                costs.popitem(last=False)
     return cost
+
+
+def _key(text: str | None, operation_name: str | None, variables: Mapping[str, Any]):
+    if text is None or len(text) > KEPT_TEXT:
+        return None
+    try:
+        return text, operation_name, _frozen(variables, [KEPT_VARIABLES])
+    except _NotKept:
+        return None
 
 
 class _NotKept(Exception):
@@ -185,6 +206,10 @@ def _frozen(value: Any, budget: list[int]) -> Any:
     raise _NotKept
 
 
+def _fragments(document) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
 class CostLimit(SchemaExtension):
     """Refuses an operation that asks for more than `max_cost` objects before it runs: no
     resolver is called, no SQL sent. An extension rather than a validation rule, because the
@@ -199,13 +224,13 @@ class CostLimit(SchemaExtension):
         # Several operations and none named: NamedOperation refuses the document.
         operation = get_operation_ast(document, context.operation_name) if document else None
         if operation is not None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            cost = _cached_cost(
-                context.schema._schema, document, operation, fragments, context.variables or {}
+            cost = cached_cost(
+                context.schema._schema,
+                context.query,
+                context.operation_name,
+                operation,
+                partial(_fragments, document),
+                context.variables or {},
             )
             if cost > self.max_cost:
                 raise BadUserInput(

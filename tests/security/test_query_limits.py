@@ -74,27 +74,29 @@ def test_first_from_a_variable_its_default_or_the_arguments_default():
 
 
 def test_costs_are_kept_per_variables_and_never_for_large_ones():
-    """The cost of a document is worked out once per set of variables, and a request's large
-    variables (a megabyte of them, sent 600 times) are never what the cache holds."""
+    """The cost of a document is worked out once per set of variables, and neither a request's
+    large variables (a megabyte of them, sent 600 times) nor a long document is what the cache
+    holds."""
     from downline.schema import cost as costs
 
+    def counted(query: str, variables: dict) -> int:
+        operation = get_operation_ast(parse(query))
+        return costs.cached_cost(served._schema, query, None, operation, dict, variables)
+
     query = "query($n: Int) { production(first: $n) { edges { node { id } } } }"
-    document = parse(query)
-    operation = get_operation_ast(document)
     kept = costs._costs.setdefault(served._schema, costs.OrderedDict())
     kept.clear()
-
-    def counted(variables: dict) -> int:
-        return costs._cached_cost(served._schema, document, operation, {}, variables)
-
-    assert counted({"n": 10}) == counted({"n": 10}) == 30 and len(kept) == 1
-    assert counted({"n": 20}) == 60 and counted({"n": True}) == 50 * 3 and len(kept) == 3
+    assert counted(query, {"n": 10}) == counted(query, {"n": 10}) == 30 and len(kept) == 1
+    assert counted(query, {"n": 20}) == 60 and counted(query, {"n": True}) == 150
+    assert len(kept) == 3
     for i in range(600):
-        assert counted({"n": 10, "junk": f"{i}" + "x" * 1_000_000}) == 30
-        assert counted({"n": 10, f"{i}" + "k" * 5000: 1}) == 30
+        assert counted(query, {"n": 10, "junk": f"{i}" + "x" * 1_000_000}) == 30
+        assert counted(query, {"n": 10, f"{i}" + "k" * 5000: 1}) == 30
+    long = query.replace("{ id }", "{ id " + " " * costs.KEPT_TEXT + "}")
+    assert counted(long, {"n": 10}) == 30
     assert len(kept) == 3
     for i in range(600):  # small ones: at most CACHED_COSTS, the oldest dropped
-        counted({"n": 10, "i": i})
+        counted(query, {"n": 10, "i": i})
     assert len(kept) == costs.CACHED_COSTS
 
 
