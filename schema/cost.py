@@ -17,12 +17,8 @@ cost the count itself no more than the document's length.
 It is worked out on a valid document only: every field is known and no fragment spreads itself.
 """
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from functools import partial
-from threading import Lock
+from collections.abc import Iterator, Mapping
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
     FieldNode,
@@ -135,81 +131,6 @@ def _count(value: Any) -> int:
     return DEFAULT_PAGE
 
 
-# Costs already worked out, by schema, document text, operation name and variables: a client
-# sends the same few documents again and again, and counting a Clients page cost each request
-# 50 us. What is kept is bounded: a text of KEPT_TEXT characters at most (the text, not the
-# parsed document, whose syntax tree is ten times larger), variables of KEPT_VARIABLES strings'
-# characters and values at most, CACHED_COSTS of them: a few megabytes at worst, never 512
-# request bodies.
-CACHED_COSTS = 512
-KEPT_TEXT = 10_000
-KEPT_VARIABLES = 2_000
-_costs: WeakKeyDictionary[GraphQLSchema, OrderedDict] = WeakKeyDictionary()
-_costs_lock = Lock()  # each test client serves from an event loop of its own thread
-
-
-def cached_cost(
-    schema: GraphQLSchema,
-    text: str | None,
-    operation_name: str | None,
-    operation: OperationDefinitionNode,
-    fragments: Callable[[], Mapping[str, FragmentDefinitionNode]],
-    variables: Mapping[str, Any],
-) -> int:
-    """`operation_cost`, kept by `text` (the document's), `operation_name` and `variables`
-    within the bounds above. `fragments()`: the document's fragments, asked for only when the
-    cost is counted."""
-    key = _key(text, operation_name, variables)
-    if key is not None:
-        with _costs_lock:
-            costs = _costs.setdefault(schema, OrderedDict())
-            found = costs.get(key)
-            if found is not None:
-                costs.move_to_end(key)
-                return found
-    cost = operation_cost(schema, operation, fragments(), variables)
-    if key is not None:
-        with _costs_lock:
-            costs[key] = cost
-            if len(costs) > CACHED_COSTS:
-                costs.popitem(last=False)
-    return cost
-
-
-def _key(text: str | None, operation_name: str | None, variables: Mapping[str, Any]):
-    if text is None or len(text) > KEPT_TEXT:
-        return None
-    try:
-        return text, operation_name, _frozen(variables, [KEPT_VARIABLES])
-    except _NotKept:
-        return None
-
-
-class _NotKept(Exception):
-    pass
-
-
-def _frozen(value: Any, budget: list[int]) -> Any:
-    """`value` (decoded JSON) as a hashable key, its type in it: 1, 1.0 and True are one key
-    to a dict but not to the count (a `first` of True is not a number of items). `budget[0]`:
-    what is left of KEPT_VARIABLES; _NotKept when it runs out, or for a value of another kind."""
-    budget[0] -= 1 + (len(value) if isinstance(value, str) else 0)
-    if budget[0] < 0:
-        raise _NotKept
-    if isinstance(value, Mapping):
-        budget[0] -= sum(len(str(k)) for k in value)
-        return ("{", tuple((k, _frozen(v, budget)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return ("[", tuple(_frozen(v, budget) for v in value))
-    if value is None or isinstance(value, str | int | float | bool):
-        return (type(value), value)
-    raise _NotKept
-
-
-def _fragments(document) -> dict[str, FragmentDefinitionNode]:
-    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-
-
 class CostLimit(SchemaExtension):
     """Refuses an operation that asks for more than `max_cost` objects before it runs: no
     resolver is called, no SQL sent. An extension rather than a validation rule, because the
@@ -224,13 +145,13 @@ class CostLimit(SchemaExtension):
         # Several operations and none named: NamedOperation refuses the document.
         operation = get_operation_ast(document, context.operation_name) if document else None
         if operation is not None:
-            cost = cached_cost(
-                context.schema._schema,
-                context.query,
-                context.operation_name,
-                operation,
-                partial(_fragments, document),
-                context.variables or {},
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            cost = operation_cost(
+                context.schema._schema, operation, fragments, context.variables or {}
             )
             if cost > self.max_cost:
                 raise BadUserInput(

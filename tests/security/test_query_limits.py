@@ -73,33 +73,6 @@ def test_first_from_a_variable_its_default_or_the_arguments_default():
     assert cost(with_default, {"n": 4}) == 4
 
 
-def test_costs_are_kept_per_variables_and_never_for_large_ones():
-    """The cost of a document is worked out once per set of variables, and neither a request's
-    large variables (a megabyte of them, sent 600 times) nor a long document is what the cache
-    holds."""
-    from downline.schema import cost as costs
-
-    def counted(query: str, variables: dict) -> int:
-        operation = get_operation_ast(parse(query))
-        return costs.cached_cost(served._schema, query, None, operation, dict, variables)
-
-    query = "query($n: Int) { production(first: $n) { edges { node { id } } } }"
-    kept = costs._costs.setdefault(served._schema, costs.OrderedDict())
-    kept.clear()
-    assert counted(query, {"n": 10}) == counted(query, {"n": 10}) == 30 and len(kept) == 1
-    assert counted(query, {"n": 20}) == 60 and counted(query, {"n": True}) == 150
-    assert len(kept) == 3
-    for i in range(600):
-        assert counted(query, {"n": 10, "junk": f"{i}" + "x" * 1_000_000}) == 30
-        assert counted(query, {"n": 10, f"{i}" + "k" * 5000: 1}) == 30
-    long = query.replace("{ id }", "{ id " + " " * costs.KEPT_TEXT + "}")
-    assert counted(long, {"n": 10}) == 30
-    assert len(kept) == 3
-    for i in range(600):  # small ones: at most CACHED_COSTS, the oldest dropped
-        counted(query, {"n": 10, "i": i})
-    assert len(kept) == costs.CACHED_COSTS
-
-
 def test_fragments_and_inline_fragments_count_where_they_are_spread():
     query = (
         'query { ...Q a: agency(id: "x") { ... on Agency { agents(first: 5) { totalCount } } } } '
@@ -199,7 +172,7 @@ def test_first_given_by_variables_counts(api, book):
     query = "query($n: Int) { " + " ".join(f"p{i}: {page}" for i in range(20)) + " }"
     assert "errors" not in api.post(query, {"n": 10}, as_=ADMIN).json()
     assert "60,000 objects" in refusal(api.post(query, {"n": 500}, as_=ADMIN))
-    # The same document again: each cost is its variables' (schema/cost.py keeps them).
+    # The same document again: each cost is its variables'.
     assert "errors" not in api.post(query, {"n": 10}, as_=ADMIN).json()
     assert "60,000 objects" in refusal(api.post(query, {"n": 500}, as_=ADMIN))
 
