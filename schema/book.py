@@ -13,9 +13,9 @@ from strawberry.types import Info
 from downline.core import models
 from downline.core.book import clients, filters, leads, roster
 from downline.core.book.filters import ClientFilter, LeadFilter
-from downline.schema.execution import read_ahead
 from downline.schema.filters import filter_input
 from downline.schema.hierarchy import Agent, load_agent, page_agents
+from downline.schema.plans import read_ahead
 from downline.schema.relay import Connection, Node, asks_for, list_connection
 
 if TYPE_CHECKING:

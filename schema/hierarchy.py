@@ -16,7 +16,7 @@ from downline.core.book.paging import check_first
 from downline.core.book.scope import Principal
 from downline.core.errors import BadUserInput
 from downline.schema.context import run
-from downline.schema.execution import read_ahead
+from downline.schema.plans import read_ahead
 from downline.schema.relay import Connection, Node, asks_for, connection, known
 
 

@@ -16,7 +16,8 @@ from downline.core import db
 from downline.core.book.scope import load_principal
 from downline.schema import make_schema
 from downline.schema.context import Context
-from downline.schema.execution import Call, Execution, Plain, plan, read_ahead
+from downline.schema.execution import Execution
+from downline.schema.plans import Call, Plain, plan, read_ahead
 from tests.conftest import BOOK
 
 
