@@ -11,11 +11,11 @@ place frees (refused RATE_LIMITED, counted), and follows its exports with 1,000
 user (an agent with a small book) requests a one-row export (its clients export searched by one
 application id) and waits for SUCCEEDED, 15 times, and reads its Clients page, 200 times:
 first on the idle system, then while the heavy user's backlog runs. (A worker notices a message
-by polling Redis, 0-100 ms apart: a median of 5 exports moved by a third from run to run.) Printed: the light
-user's export time (median, p95; and from its row, its wait for a worker and its run) and page
-p95, idle and loaded, their ratios (targets: at most 2x each), the heavy user's jobs running as
-the light user's exports were requested, its refusals, and the events its subscriptions
-received.
+by polling Redis, 0-100 ms apart: a median of 5 exports moved by a third from run to run.)
+Printed: the light user's export time (median, p95; and from its row, its wait for a worker
+and its run) and page p95, idle and loaded, their ratios (targets: at most 2x each), the heavy
+user's jobs running as the light user's exports were requested, its refusals, and the events
+its subscriptions received.
 
 The workers have more threads (2 processes x 6) than one user may keep busy (its exports and its
 reports, DOWNLINE_MAX_RUNNING_JOBS_PER_USER each, 2 by default; it may have 5 of each waiting or
