@@ -64,6 +64,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._compiled: dict[int, tuple] = {}  # _fields
         self._selections: dict[tuple, tuple] = {}  # _subfields
+        self._roots: dict[tuple, Any] = {}  # _same_root
 
     def execute_fields(
         self,
@@ -73,6 +74,8 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
+        if path is None:
+            grouped_field_set = self._same_root(grouped_field_set)
         if self.middleware_manager is not None and self.middleware_manager.middlewares:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
@@ -128,6 +131,17 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return results
         return self._gathered(results, awaitable)
+
+    def _same_root(self, grouped_field_set: Any) -> Any:
+        """The root fields as first collected. A subscription's every event collects them anew,
+        on a copy of this executor that shares its caches (graphql-core's per-event executor):
+        the first event's collection stands for the later ones (the same fields of the same
+        document), so they find their plans and selections, and the caches, kept by identity,
+        do not grow by an entry each event."""
+        if any(d.defer_usage is not None for ds in grouped_field_set.values() for d in ds):
+            return grouped_field_set
+        key = tuple((name, *(id(d.node) for d in ds)) for name, ds in grouped_field_set.items())
+        return self._roots.setdefault(key, grouped_field_set)
 
     def _fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list:
         """(response name, field details, plan) of each field of a selection, worked out once

@@ -4,6 +4,7 @@ nulls where non-null is declared, resolvers that raise or return awaitables, and
 schema's lists."""
 
 import asyncio
+from collections.abc import AsyncGenerator
 from enum import Enum
 from types import SimpleNamespace
 
@@ -193,3 +194,52 @@ def test_the_real_schema_answers_the_same_either_way(database, load_book, query)
     answers = [run(s, query, Context(None, None, principal, None)) for s in (fast, plain)]
     assert answers[0] == answers[1]
     assert not answers[0]["errors"] and answers[0]["data"]
+
+
+@strawberry.type
+class Events:
+    @strawberry.subscription
+    async def holders(self, count: int) -> AsyncGenerator[Holder, None]:
+        for holder in Query().holders()[:1] * count:
+            yield holder
+
+
+class Recorded(Execution):
+    """Execution, remembering each executor graphql-core builds (not its per-event copies)."""
+
+    made: list["Recorded"] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.made.append(self)
+
+
+def follow(execution_class, count: int) -> list[dict]:
+    schema = strawberry.Schema(
+        query=Query, subscription=Events, execution_context_class=execution_class
+    )
+
+    async def events() -> list[dict]:
+        query = (
+            "subscription($n: Int!) { holders(count: $n) { leaf { name shout } leaves { name } } }"
+        )
+        stream = await schema.subscribe(query, variable_values={"n": count})
+        return [{"data": r.data, "errors": r.errors} async for r in stream]
+
+    return asyncio.run(events())
+
+
+def test_a_subscriptions_events_answer_as_graphql_core_does_from_one_plan():
+    """Each event is executed by a copy of the subscription's executor, sharing its caches:
+    they hold what the first event planned, no more after 40 events than after 1 (they grew by
+    an entry an event, kept alive until the subscription ended)."""
+    assert follow(Execution, 40) == follow(StrawberryGraphQLCoreExecutionContext, 40)
+
+    sizes = []
+    for count in (1, 40):
+        Recorded.made.clear()
+        follow(Recorded, count)
+        (executor,) = Recorded.made
+        caches = (executor._compiled, executor._selections, executor._relevant_sub_fields)
+        sizes.append([len(cache) for cache in caches])
+    assert sizes[0] == sizes[1] and all(sizes[0])
