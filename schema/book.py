@@ -224,7 +224,7 @@ class BookQuery:
     ) -> Connection[Client]:
         core_filter = (filter or ClientFilterInput()).to_core()
         query, convert = _page(info, clients.clients_query, core_filter, Client.from_columns)
-        return await list_connection(query, clients.ORDER, convert, first, after)
+        return await list_connection(info, query, clients.ORDER, convert, first, after)
 
     @strawberry.field
     async def leads(
@@ -236,7 +236,7 @@ class BookQuery:
     ) -> Connection[Lead]:
         core_filter = (filter or LeadFilterInput()).to_core()
         query, convert = _page(info, leads.leads_query, core_filter, Lead.from_columns)
-        return await list_connection(query, leads.ORDER, convert, first, after)
+        return await list_connection(info, query, leads.ORDER, convert, first, after)
 
 
 def _page(info: Info, list_query: Callable, core_filter, from_columns: Callable):

@@ -223,7 +223,7 @@ class ExportQuery:
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Export]:
         query = export_access.visible_to(info.context.principal)
-        return await list_connection(query, HISTORY_ORDER, Export.from_row, first, after)
+        return await list_connection(info, query, HISTORY_ORDER, Export.from_row, first, after)
 
     @strawberry.field
     async def export(self, info: Info, id: strawberry.ID) -> Export | None:
@@ -237,7 +237,7 @@ class ExportQuery:
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[AuditEvent]:
         query = audit.visible_events(info.context.principal)
-        return await list_connection(query, AUDIT_ORDER, AuditEvent.from_row, first, after)
+        return await list_connection(info, query, AUDIT_ORDER, AuditEvent.from_row, first, after)
 
 
 @strawberry.type

@@ -173,7 +173,7 @@ class ProductionQuery:
     ) -> Connection[Policy]:
         core_filter = (filter or ProductionFilterInput()).to_core()
         query = production.policies_query(info.context.principal, core_filter)
-        return await list_connection(query, production.ORDER, Policy.from_row, first, after)
+        return await list_connection(info, query, production.ORDER, Policy.from_row, first, after)
 
     @strawberry.field
     async def production_summary(

@@ -134,7 +134,9 @@ class ReconciliationQuery:
             agent = found.agents.get(row.agent_id) if found.agents else None
             return Reconciliation.from_row(row, Client.from_row(row, agent), found.policies)
 
-        return await list_connection(query, core.ORDER, convert, first, after, _page_reader(info))
+        return await list_connection(
+            info, query, core.ORDER, convert, first, after, _page_reader(info)
+        )
 
     @strawberry.field
     async def reconciliation_summary(

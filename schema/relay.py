@@ -1,6 +1,7 @@
 """Relay connections: Node, PageInfo, and generic Edge/Connection (named e.g. ClientConnection)."""
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -61,21 +62,25 @@ async def known(value: int) -> int:
 
 
 async def list_connection(
-    query, keys, convert, first: int | None, after: str | None, related=None
+    info: Info, query, keys, convert, first: int | None, after: str | None, related=None
 ) -> Connection:
-    """A page of a scoped list query, its total counted only if asked for.
+    """A page of a scoped list query, its total counted only if the selection asks for it, in
+    the same trip to a worker thread as the page (the request's statements run one at a time
+    anyway: a trip of its own cost the total a hop, and under load a wait for a thread and a CPU).
 
     `related(session, rows)`, when given, reads in the page's own session what the selection
     wants beyond the rows (their agents, say) and each node is `convert(row, what_it_read)`: a
     page of 50 then costs one trip to the database instead of one per loader."""
+    counted = asks_for(info, "totalCount")
 
     def read(session):
         page = fetch_page(session, query, keys, first, after)
-        return page, related(session, page.rows) if related else None
+        found = related(session, page.rows) if related else None
+        return page, found, count(session, query) if counted else None
 
-    page, found = await run(read)
+    page, found, total = await run(read)
     node = convert if related is None else lambda row: convert(row, found)
-    return connection(page, node, lambda: run(count, query))
+    return connection(page, node, partial(known, total) if counted else lambda: run(count, query))
 
 
 def asks_for(info: Info, *path: str) -> bool:

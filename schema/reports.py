@@ -164,7 +164,9 @@ class ReportQuery:
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[CarrierReport]:
         query = ingesting.visible_reports(info.context.principal)
-        return await list_connection(query, HISTORY_ORDER, CarrierReport.from_row, first, after)
+        return await list_connection(
+            info, query, HISTORY_ORDER, CarrierReport.from_row, first, after
+        )
 
 
 @strawberry.type

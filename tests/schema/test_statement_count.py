@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import event
 
 from downline.core import db
+from downline.schema.context import Unit
 
 PAGE = "query($n: Int) { clients(first: $n) { totalCount edges { node { id agent { name agency { name } } } } } }"
 
@@ -169,3 +170,33 @@ def test_leads_page_statements_do_not_grow_with_page_size(api, big_book, stateme
         assert all(e["node"]["agent"]["agency"]["name"].startswith("Agency ") for e in edges)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """The request's trips to a worker thread (each `Unit.run`), by what they ran."""
+    seen: list[str] = []
+    original = Unit.run
+
+    async def run(self, fn, *args, **kwargs):
+        seen.append(getattr(fn, "__qualname__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Unit, "run", run)
+    return seen
+
+
+def test_a_page_and_its_total_are_one_trip_and_a_total_not_asked_for_is_not_counted(
+    api, big_book, trips, statements
+):
+    data = api.gql(PAGE, {"n": 5}, as_="admin@t.test")["clients"]
+    assert data["totalCount"] == 600 and len(data["edges"]) == 5
+    assert trips == ["_signed_in", "list_connection.<locals>.read"], trips
+    assert sum("count(" in s for s in statements) == 1
+
+    trips.clear()
+    statements.clear()
+    query = "{ clients(first: 5) { edges { node { id } } } }"
+    assert len(api.gql(query, as_="admin@t.test")["clients"]["edges"]) == 5
+    assert trips == ["_signed_in", "list_connection.<locals>.read"], trips
+    assert not any("count(" in s for s in statements), statements
