@@ -11,7 +11,10 @@ place frees (refused RATE_LIMITED, counted), and follows its exports with 1,000
 user (an agent with a small book) requests a one-row export (its clients export searched by one
 application id) and waits for SUCCEEDED, 15 times, and reads its Clients page, 200 times:
 first on the idle system, then while the heavy user's backlog runs. (A worker notices a message
-by polling Redis, 0-100 ms apart: a median of 5 exports moved by a third from run to run.)
+by polling Redis, 0-100 ms apart: a median of 5 exports moved by a third from run to run.) The
+pages come 20 ms apart, as a user reading them leaves them (--page-gap): back to back, 200
+pages took 1.5 s, kept the light user's processes running, and their loaded p95 was half what
+it is with the gap.
 Printed: the light user's export time (median, p95; and from its row, its wait for a worker
 and its run) and page p95, idle and loaded, their ratios (targets: at most 2x each), the heavy
 user's jobs running as the light user's exports were requested, its refusals, and the events
@@ -26,9 +29,9 @@ queueing rule removes. Redis is `DOWNLINE_BENCH_REDIS_URL` (default
 database 14) with a queue of the run's own, dropped at the end; the heavy user's jobs still
 waiting or running at the end are marked FAILED, so a later run starts with its places free.
 
-    .venv/bin/python bench/fairness.py [--exports 15] [--pages 200] [--report-rows 200000]
-        [--subscriptions 1000] [--worker-processes 2] [--worker-threads 6] [--book 1000000]
-        [--logs DIR]
+    .venv/bin/python bench/fairness.py [--exports 15] [--pages 200] [--page-gap 0.02]
+        [--report-rows 200000] [--subscriptions 1000] [--worker-processes 2]
+        [--worker-threads 6] [--book 1000000] [--logs DIR]
 """
 
 import argparse
@@ -179,9 +182,10 @@ async def export_time(client: Client, email: str, params: dict) -> tuple[float, 
         await asyncio.sleep(POLL)
 
 
-async def measure(client: Client, email: str, params: dict, exports: int, pages: int, sample):
+async def measure(client: Client, email: str, params: dict, args, sample):
     """The light user's export times and page times (seconds); `sample()` is called beside each
     export (the heavy user's jobs running then)."""
+    exports, pages = args.exports, args.pages
     times, rows, samples, ids = [], set(), [], []
     for _ in range(exports):
         samples.append(await asyncio.to_thread(sample))
@@ -194,6 +198,7 @@ async def measure(client: Client, email: str, params: dict, exports: int, pages:
         started = time.perf_counter()
         await client.data(email, PAGE)
         page_times.append(time.perf_counter() - started)
+        await asyncio.sleep(args.page_gap)
     return times, rows, page_times, samples, await asyncio.to_thread(waits_and_runs, ids)
 
 
@@ -322,7 +327,7 @@ async def run(args, base_url: str, heavy: str, light: str, params: dict, report:
         await export_time(client, light, params)
 
         print("   idle: the light user alone ...", flush=True)
-        idle = await measure(client, light, params, args.exports, args.pages, lambda: active(heavy))
+        idle = await measure(client, light, params, args, lambda: active(heavy))
 
         print("   loaded: the heavy user's backlog, then the light user ...", flush=True)
         backlog = Backlog(client, base_url, heavy, report)
@@ -337,9 +342,7 @@ async def run(args, base_url: str, heavy: str, light: str, params: dict, report:
                 break
             await asyncio.sleep(0.2)
         try:
-            loaded = await measure(
-                client, light, params, args.exports, args.pages, lambda: active(heavy)
-            )
+            loaded = await measure(client, light, params, args, lambda: active(heavy))
         finally:
             await backlog.close()
             keeping.cancel()
@@ -350,6 +353,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exports", type=int, default=15, help="light-user exports per phase")
     parser.add_argument("--pages", type=int, default=200, help="light-user pages per phase")
+    parser.add_argument(
+        "--page-gap",
+        type=float,
+        default=0.02,
+        help="seconds between two light-user pages (0: back to back)",
+    )
     parser.add_argument("--report-rows", type=int, default=200_000)
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--worker-processes", type=int, default=2)
