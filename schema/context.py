@@ -26,7 +26,7 @@ from downline.core.book import roster
 from downline.core.book.scope import Principal
 from downline.core.errors import Unauthenticated
 from downline.core.exports import access as export_access
-from downline.core.production import reconciliation
+from downline.core.production.reconciliation import by_client, shown_policies
 
 T = TypeVar("T")
 
@@ -165,39 +165,38 @@ async def run(fn: Callable[..., T], *args: Any) -> T:
     return await _alone(fn, *args)
 
 
+async def _by_key(principal: Principal, fn, keys: list[str]) -> list[Any]:
+    found = await run(fn, principal, list(keys))
+    return [found.get(k) for k in keys]
+
+
+async def _lists(principal: Principal, fn, keys: list[str]) -> list[list[Any]]:
+    found = await run(fn, principal, list(keys))
+    return [found.get(k, []) for k in keys]
+
+
+def _loader(batch, fn) -> cached_property:
+    """A Loaders attribute: the DataLoader of `fn(session, principal, keys)`, answered per key by
+    `batch` (_by_key or _lists), made when first used."""
+    return cached_property(lambda self: DataLoader(load_fn=partial(batch, self.principal, fn)))
+
+
 class Loaders:
     """One set per operation (never per module, never per WebSocket connection), so nothing
     cached outlives the operation that loaded it. Each loader is made when first used: most
     operations use none or one, and 1,000 open subscriptions each holding seven unused ones were
     40,000 more objects for every full garbage collection to scan."""
 
+    agency = _loader(_by_key, roster.agencies_by_id)
+    agent = _loader(_by_key, roster.agents_by_id)
+    agent_by_npn = _loader(_by_key, roster.agents_by_npn)
+    sub_agencies = _loader(_lists, roster.sub_agencies)
+    reconciliation = _loader(_by_key, by_client)
+    shown_policy = _loader(_by_key, shown_policies)
+
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self._direct_agents: dict[int, DataLoader] = {}
-
-    @cached_property
-    def agency(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._by_key, roster.agencies_by_id))
-
-    @cached_property
-    def agent(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._by_key, roster.agents_by_id))
-
-    @cached_property
-    def agent_by_npn(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._by_key, roster.agents_by_npn))
-
-    @cached_property
-    def sub_agencies(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._lists, roster.sub_agencies))
-
-    @cached_property
-    def reconciliation(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._by_key, reconciliation.by_client))
-
-    @cached_property
-    def shown_policy(self) -> DataLoader:
-        return DataLoader(load_fn=partial(self._by_key, reconciliation.shown_policies))
 
     @cached_property
     def downloads_allowed(self) -> DataLoader:
@@ -208,21 +207,13 @@ class Loaders:
     def direct_agents(self, first: int) -> DataLoader:
         if first not in self._direct_agents:
             self._direct_agents[first] = DataLoader(
-                load_fn=partial(self._by_key, partial(_direct_agents, first=first))
+                load_fn=partial(_by_key, self.principal, partial(_direct_agents, first=first))
             )
         return self._direct_agents[first]
 
     async def _downloads_allowed(self, emails: list[str]) -> list[bool]:
         allowed = await run(export_access.downloads_allowed, list(emails))
         return [allowed[e] for e in emails]
-
-    async def _by_key(self, fn, keys: list[str]) -> list[Any]:
-        found = await run(fn, self.principal, list(keys))
-        return [found.get(k) for k in keys]
-
-    async def _lists(self, fn, keys: list[str]) -> list[list[Any]]:
-        found = await run(fn, self.principal, list(keys))
-        return [found.get(k, []) for k in keys]
 
 
 def _direct_agents(session, principal, ids, *, first):
