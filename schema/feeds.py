@@ -196,7 +196,11 @@ _pacers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _pacer() -> _Pacer:
     # Kept per loop and holding none: a pacer that held its loop would keep it alive.
-    return _pacers.setdefault(asyncio.get_running_loop(), _Pacer())
+    loop = asyncio.get_running_loop()
+    pacer = _pacers.get(loop)
+    if pacer is None:  # made once, not on every delivery
+        pacer = _pacers[loop] = _Pacer()
+    return pacer
 
 
 # The feeds of each event loop (one per process under uvicorn; one per test client in tests).
