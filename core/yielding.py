@@ -8,6 +8,8 @@ its own.
   that its owner's running jobs together work DOWNLINE_LONG_JOB_SHARE of the time (a user
   running four jobs gets a quarter of that each). A backlog's jobs start one after another: a
   job unpaced for its first second took the CPU from the other user's export just as often.
+- While another user is active, `sharing()` says so: a job's long statement then runs in one
+  database process, not three (db.one_process).
 
 On a small machine a user's backlog (exports of a whole downline, 200,000-row reports) keeps
 every CPU busy. Another user's page, and their one-row export, are many short bursts of CPU
@@ -137,6 +139,13 @@ def give_way() -> None:
         pause = worked * (1 - job.own_share) / job.own_share
         time.sleep(min(pause, LONGEST_PAUSE))
     job.working_since = time.monotonic()
+
+
+def sharing() -> bool:
+    """Is the running job's owner sharing the machine now (another user active)? A job asks
+    before a long statement, which then runs in one database process (db.one_process)."""
+    job = getattr(_current, "job", None)
+    return job is not None and presence.others_active(job.owner)
 
 
 def _own_share(job: _Job) -> float:

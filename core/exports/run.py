@@ -160,8 +160,11 @@ def run_export(
 def _build(export: Export, storage: Storage, types, notify: Notify, progress) -> Export:
     principal, export_type = _requester(export, types)
     with db.session() as session, _counting(export, progress) as count:
+        shared = yielding.sharing()
+        if shared:
+            db.one_process(session)
         query = export_query(session, export_type, principal, export.params)
-        count(_counted_query(session, export_type, principal, query, export.params))
+        count(_counted_query(session, export_type, principal, query, export.params), shared)
         written, size, digest, path = _write(session, export, export_type, query, progress)
     try:
         # Asked again before the file is published: the requester may have moved, or its
@@ -223,15 +226,17 @@ def _requester(export: Export, types: dict[str, ExportType]) -> tuple[Principal,
 
 @contextmanager
 def _counting(export: Export, progress: Progress | None):
-    """`count(query)` counts the export's rows for `rowsTotal` on a connection of its own, in a
-    thread, while the rows are written: the total arrives early without the export waiting
-    for it (it is as long a query as the export's own). A count that fails leaves rowsTotal
-    unknown, which the API allows; it never fails the export."""
+    """`count(query, shared)` counts the export's rows for `rowsTotal` on a connection of its
+    own, in a thread, while the rows are written (in one database process when `shared`:
+    db.one_process): the total arrives early without the export waiting for it. A count that
+    fails leaves rowsTotal unknown, which the API allows; it never fails the export."""
     threads: list[threading.Thread] = []
 
-    def run(query) -> None:
+    def run(query, shared: bool) -> None:
         try:
             with db.session() as session:
+                if shared:
+                    db.one_process(session)
                 total = session.scalar(
                     select(func.count()).select_from(query.order_by(None).subquery())
                 )
@@ -239,8 +244,8 @@ def _counting(export: Export, progress: Progress | None):
         except Exception:  # noqa: BLE001 - the total is a nicety; the export goes on
             log.warning("export %s: rows could not be counted", export.id, exc_info=True)
 
-    def count(query) -> None:
-        threads.append(threading.Thread(target=run, args=(query,), daemon=True))
+    def count(query, shared: bool) -> None:
+        threads.append(threading.Thread(target=run, args=(query, shared), daemon=True))
         threads[-1].start()
 
     try:

@@ -139,3 +139,17 @@ def test_work_that_gives_way_seldom_pauses_no_longer_than_longest_pause_at_once(
     job(clock, [1.0, 0.01, 30.0])
 
     assert clock.pauses and max(clock.pauses) == yielding.LONGEST_PAUSE
+
+
+def test_a_job_shares_the_machine_while_another_user_is_active(clock):
+    def sharing_before_and_after_the_other_arrives() -> tuple[bool, bool]:
+        alone = yielding.sharing()
+        clock.store.mark(presence._who(OTHER))
+        return alone, yielding.sharing()
+
+    clock.store.mark(presence._who(OWNER))  # its owner's own requests are no one else's
+    assert yielding.run_yielding(sharing_before_and_after_the_other_arrives, OWNER) == (
+        False,
+        True,
+    )
+    assert not yielding.sharing()  # outside a job: nothing to share
