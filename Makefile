@@ -30,8 +30,11 @@ run: $(STAMP)
 	@echo
 	$(BIN)/downline serve
 
-# One pytest worker per CPU: each has its own SQLite file, PostgreSQL database and broker queues.
-TEST_WORKERS ?= auto
+# One pytest worker per CPU, and one more: each has its own SQLite file, PostgreSQL database and
+# broker queues. Many of the slowest tests spend their time waiting on processes (a worker killed
+# and started again, a heartbeat going stale): the extra worker keeps the CPUs busy meanwhile
+# (on 2 CPUs the suite took 12 min instead of 13).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: $(DEV_STAMP) browser
 	$(BIN)/pytest -n $(TEST_WORKERS)
 

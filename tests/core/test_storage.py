@@ -151,7 +151,11 @@ def test_a_missing_bucket_is_named(s3_endpoint):
             call()
 
 
-def test_an_unreachable_endpoint_is_a_transient_os_error(tmp_path):
+def test_an_unreachable_endpoint_is_a_transient_os_error(monkeypatch):
+    # Credentials of its own: without any, boto3 refuses before it tries the endpoint (this test
+    # passed only when it ran after s3_endpoint's, in the same process).
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens there once closed

@@ -1,15 +1,14 @@
 """The production path for exports: `downline serve` and `downline worker` as separate processes
-on a real Redis broker, events over Redis pub/sub, files in the shared var dir; and a worker
-killed with SIGKILL mid-export whose job another worker finishes, with one complete file."""
+on a real Redis broker, events over Redis pub/sub, files in the shared var dir. (A worker killed
+with SIGKILL mid-export, whose job another worker finishes with one complete file, ten times
+over: tests/faults/test_kills.py.)"""
 
-import hashlib
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import select
 
 from downline.core import db, tokens
@@ -77,54 +76,3 @@ def test_one_worker_thread_serves_the_waiting_users_in_turn(live_stacks, book):
     with db.session() as session:
         owners = session.scalars(select(Export.requester_email).order_by(Export.started_at)).all()
     assert owners == ["eve@t.test", "dan@t.test", *["eve@t.test"] * 4]
-
-
-@pytest.fixture
-def big_book(book, database):
-    """A million clients for eve: an export long enough to kill a worker in the middle of, even
-    on a fast machine (COPY writes 150,000 rows in well under its first progress report)."""
-    with db.get_engine().begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO client (id, agent_id, first_name, last_name, state, exchange, application_status,"
-                " submitted_at, archived, aor_at_risk, ia_three_way_call_completed, invalid_action, created_at)"
-                " SELECT 'k' || g, 'a-east', 'First', 'Last ' || g, 'FL', 'on_ex', 'submitted',"
-                " now() - g * interval '1 second', false, false, false, false, now()"
-                " FROM generate_series(1, 1000000) g"
-            )
-        )
-    return 1_000_002
-
-
-# Production mode only: several processes on one database is PostgreSQL's job.
-@pytest.mark.parametrize(
-    "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
-def test_a_killed_worker_job_is_finished_by_another_with_one_complete_file(live_stack, big_book):
-    export_id = gql(live_stack, "eve@t.test", REQUEST, {"type": "clients"})["requestExport"]["id"]
-    deadline = time.monotonic() + 60
-    while _progress(export_id) == ("QUEUED", 0) or _progress(export_id)[1] == 0:
-        assert time.monotonic() < deadline, live_stack.logs_text()
-        time.sleep(0.02)
-    status, written = _progress(export_id)
-    assert status == "PROCESSING" and 0 < written < big_book, "the export must be cut mid-way"
-    live_stack.kill_worker()
-    live_stack.start_worker()  # the sweep sends it again once its heartbeat is stale
-    done = wait_done(live_stack, "eve@t.test", export_id)
-    assert done["status"] == "SUCCEEDED" and done["rowCount"] == big_book
-    with db.session() as session:
-        row = session.get(Export, export_id)
-    assert row.attempts == 2
-    files = list(
-        (Path(live_stack.env["DOWNLINE_VAR_DIR"]) / "files" / "exports" / export_id).iterdir()
-    )
-    assert len(files) == 1
-    content = files[0].read_bytes()
-    assert hashlib.sha256(content).hexdigest() == row.sha256 and len(content) == row.byte_size
-    assert content.count(b"\r\n") == big_book + 1
-
-
-def _progress(export_id: str) -> tuple[str, int]:
-    with db.session() as session:
-        row = session.get(Export, export_id)
-        return row.status, row.rows_written
