@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session
 
@@ -52,7 +52,7 @@ def make_engine(url: str, connections: int, wait: float) -> Engine:
     return engine
 
 
-def _without_jit(url) -> str:
+def _without_jit(url: URL) -> str:
     """The connection's server options, the URL's own and `jit=off`. PostgreSQL compiles a
     statement to machine code once its estimated cost passes jit_above_cost: a sub-agency's
     export (109,000 rows, a CASE per cell) spent 568 ms of its 1,685 compiling, in each of its
