@@ -124,8 +124,13 @@ def _from_start(query: Select, keys: tuple, limit: int, part: str) -> Select:
     )
 
 
+def counted(query: Select) -> Select:
+    """The statement counting `query`'s rows (a list's totalCount, an export's rowsTotal)."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
 def count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return session.scalar(counted(query))
 
 
 def encode(values: Sequence[Any]) -> str:

@@ -14,11 +14,11 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlmodel import Session
 
 from downline.core import audit, db, fairness, heartbeats, jobs, yielding
-from downline.core.book import roster, scope
+from downline.core.book import paging, roster, scope
 from downline.core.book.scope import Principal, load_principal
 from downline.core.config import get_settings
 from downline.core.errors import BadUserInput, DownlineError, Forbidden
@@ -237,9 +237,7 @@ def _counting(export: Export, progress: Progress | None):
             with db.session() as session:
                 if shared:
                     db.one_process(session)
-                total = session.scalar(
-                    select(func.count()).select_from(query.order_by(None).subquery())
-                )
+                total = paging.count(session, query)
             _update(export, progress, rows_total=total)
         except Exception:  # noqa: BLE001 - the total is a nicety; the export goes on
             log.warning("export %s: rows could not be counted", export.id, exc_info=True)
