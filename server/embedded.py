@@ -37,5 +37,14 @@ def background(settings: Settings) -> Callable:
             sweeper.cancel()
             if worker is not None:
                 worker.stop(timeout=30_000)
+                _detach(worker)
 
     return lifespan
+
+
+def _detach(worker: Worker) -> None:
+    """Take the stopped worker's hooks off the broker, which outlives it: an app started again
+    in the same process (every test does) would otherwise add one more each time (and a
+    warning to the log)."""
+    broker = process_broker.broker
+    broker.middleware = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]

@@ -73,7 +73,8 @@ def uploaded(api, email, path) -> dict:
     """Upload `path` over GraphQL as `email`, wait for the worker; the report's counts."""
     payload = upload(api, email, path, carrier="humana", asOf="2026-11-24")
     report_id = payload["data"]["uploadCarrierReport"]["id"]
-    assert wait_done(api, email, report_id)["status"] == "SUCCEEDED"
+    done = wait_done(api, email, report_id)
+    assert done["status"] == "SUCCEEDED", done
     return api.gql(COUNTS, {"id": report_id}, as_=email)["node"]
 
 
