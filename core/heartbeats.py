@@ -59,18 +59,24 @@ def heartbeat_interval(stale_seconds: float) -> float:
 
 @contextmanager
 def heartbeating(
-    model, job_id: str, every: float | None = None, attempt: int | None = None
+    model,
+    job_id: str,
+    every: float | None = None,
+    attempt: int | None = None,
+    abandoned: threading.Event | None = None,
 ) -> Iterator[None]:
     """Renew the job's claim from a background thread while the body runs (every `every`
     seconds; by default `heartbeat_interval` of DOWNLINE_JOB_STALE_SECONDS), so a long query
     (a count, a sort, an upsert) never looks like a dead worker. With the claim's `attempt`,
-    the job is handed back if this process exits while it runs (`hand_back_running`)."""
+    the job is handed back if this process exits while it runs (`hand_back_running`). Once
+    `abandoned` is set (its worker stopped waiting for it), the beats stop: a job that hangs
+    goes stale, as if its worker had died, and the next worker takes it over."""
     if every is None:
         every = heartbeat_interval(get_settings().job_stale_seconds)
     stop = threading.Event()
 
     def beat() -> None:
-        while not stop.wait(every):
+        while not stop.wait(every) and not (abandoned and abandoned.is_set()):
             try:
                 with db.session() as session:
                     heartbeat(session, model, job_id)

@@ -12,12 +12,18 @@ whose CPU priority drops after its first second, and which gives way while other
 active (yielding.py), so short work goes first. A job starting makes its owner active
 (presence.py): other users' long jobs give way to it.
 
+A job past its time limit (Dramatiq's, raised into the worker's thread) is abandoned: the
+worker is free at once, the job's heartbeat stops, and the job ends FAILED, saying so, at its
+next pause between pieces of work (`yielding.give_way`); one that hangs instead goes stale and
+is taken over like a dead worker's.
+
 A dead worker's job is taken over only while it has attempts left (DOWNLINE_JOB_MAX_ATTEMPTS):
 a job whose worker died on it that many times is given up (`give_up`: FAILED, audited), or a file
 that kills its reader would be handed to one worker after another, forever.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +56,7 @@ class Work:
     model: type  # its row: Export, CarrierReport, ...
     refusals: tuple[type[Exception], ...]  # a user's mistake: FAILED, saying so
     internal_error: str  # what the user reads when anything else fails
+    too_long: str  # what the user reads when the job ran past its time limit
     transient: tuple[type[Exception], ...] = ()  # handed back QUEUED and raised: the broker retries
     describe: Callable[[object, Exception], str] = lambda job, refusal: str(refusal)
 
@@ -85,23 +92,30 @@ def run(
     owner = fairness.owner(job) or ""  # "": the operator's own command, asked as nobody
     if owner:
         presence.mark(owner)
+    abandoned = threading.Event()
     try:
         return yielding.run_yielding(
-            partial(_run_claimed, kind, job, work, progress), owner, partial(_running, owner)
+            partial(_run_claimed, kind, job, work, progress, abandoned),
+            owner,
+            partial(_running, owner),
+            abandon=abandoned.set,
         )
     finally:
         if wake is not None:
             _wake_next(kind.model, cap, wake)
 
 
-def _run_claimed(kind: Work, job, work: Callable[[object], object], progress):
+def _run_claimed(kind: Work, job, work: Callable[[object], object], progress, abandoned):
     name, job_id = kind.model.__name__, job.id
     try:
-        with heartbeating(kind.model, job_id, attempt=job.attempts):
+        with heartbeating(kind.model, job_id, attempt=job.attempts, abandoned=abandoned):
             return work(job)
     except ClaimLost:
         log.warning("%s %s was taken over: attempt %s dropped", name, job_id, job.attempts)
         return None
+    except yielding.Abandoned:
+        log.warning("%s %s ran past its time limit and was stopped", name, job_id)
+        return finish(job, FAILED, progress, "TIME_LIMIT", error=kind.too_long)
     except kind.transient:
         log.warning(
             "%s %s hit a transient failure; it will be retried", name, job_id, exc_info=True

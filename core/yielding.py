@@ -10,6 +10,9 @@ its own.
   job unpaced for its first second took the CPU from the other user's export just as often.
 - While another user is active, `sharing()` says so: a job's long statement then runs in one
   database process, not three (db.one_process).
+- When the worker stops waiting for the job (an exception raised into its thread: Dramatiq's
+  time limit), the job is abandoned: its next `give_way()` raises `Abandoned`, so a job still
+  making progress ends there, its work undone as on any error.
 
 On a small machine a user's backlog (exports of a whole downline, 200,000-row reports) keeps
 every CPU busy. Another user's page, and their one-row export, are many short bursts of CPU
@@ -51,6 +54,11 @@ COUNT_SECONDS = 1.0  # and how often, while they are, how many jobs its owner ru
 T = TypeVar("T")
 
 
+class Abandoned(Exception):
+    """The worker stopped waiting for this job (its time limit passed): raised by `give_way()`
+    in the job's thread."""
+
+
 @dataclass
 class _Job:
     owner: str
@@ -62,17 +70,26 @@ class _Job:
     own_share: float = 1.0  # this job's part of the share, as last looked at
     counted: float = float("-inf")
     running: int = 1  # its owner's running jobs, as last counted
+    abandoned: bool = False  # the worker stopped waiting for it
 
 
 _current = threading.local()  # .job: the _Job this thread runs
 
 
-def run_yielding(fn: Callable[[], T], owner: str, siblings: Callable[[], int] = lambda: 1) -> T:
+def run_yielding(
+    fn: Callable[[], T],
+    owner: str,
+    siblings: Callable[[], int] = lambda: 1,
+    abandon: Callable[[], None] = lambda: None,
+) -> T:
     """`fn()`, the work of a job of `owner`'s, in a thread of its own whose priority drops
     after LONG_SECONDS and whose `give_way()` calls pause while others are active; its result,
     or its exception raised here. `siblings()`: how many jobs `owner` runs now (this one
-    included), asked while others are active. The thread carries this one's context (tracing,
-    logging)."""
+    included), asked while others are active. When an exception is raised into this thread
+    while it waits, the job is abandoned (its next `give_way()` raises `Abandoned`), `abandon()`
+    is called, and the exception goes on: the worker is free again, whether or not the job ever
+    reaches a `give_way()` (a statement that hangs does not). The thread carries this one's
+    context (tracing, logging)."""
     share = get_settings().long_job_share
     job = _Job(owner, share, siblings, started=time.monotonic())
     if not PER_THREAD:
@@ -100,6 +117,10 @@ def run_yielding(fn: Callable[[], T], owner: str, siblings: Callable[[], int] = 
         # limit, a shutdown) is delivered between waits.
         while thread.is_alive():
             thread.join(0.5)
+    except BaseException:
+        job.abandoned = True
+        abandon()
+        raise
     finally:
         demote.cancel()
     ok, value = outcome[0]
@@ -120,9 +141,13 @@ def give_way() -> None:
     """Called by a job's work between two pieces of it (a batch of rows): once the job has run
     PACED_SECONDS and has worked SLICE_SECONDS since its last pause, pause while a user other
     than its owner is active, for as long as makes its work its part of its owner's share of
-    the time."""
+    the time. Raises Abandoned once the worker has stopped waiting for the job."""
     job = getattr(_current, "job", None)
-    if job is None or job.share >= 1:
+    if job is None:
+        return
+    if job.abandoned:
+        raise Abandoned
+    if job.share >= 1:
         return
     now = time.monotonic()
     if now - job.started < PACED_SECONDS:

@@ -58,6 +58,8 @@ REPORTS = jobs.Work(
     refusals=(FileRejected, CarrierNotRecognized, NotFound),
     internal_error="The report could not be processed because of an internal error; nothing "
     "was changed. Try again, or contact support if it keeps failing.",
+    too_long="The report ran past its time limit and was stopped; nothing was changed. Split "
+    "the file into smaller ones, or contact support.",
     describe=_refusal,
 )
 

@@ -46,6 +46,8 @@ EXPORTS = jobs.Work(
     refusals=(DownlineError,),
     internal_error="The export could not be built because of an internal error. Request it "
     "again; if it keeps failing, contact support.",
+    too_long="The export ran past its time limit and was stopped. Narrow it with filters, or "
+    "contact support.",
     transient=TRANSIENT,
     describe=lambda export, refusal: refusal.message,
 )
