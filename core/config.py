@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # A job whose worker died this many times (a file that crashes its reader) is FAILED and
     # never sent again: otherwise the sweep hands it to the next worker, which dies the same way.
     job_max_attempts: int = Field(default=3, ge=1)
+    report_time_limit_seconds: float = Field(default=6 * 3600, gt=0)
+    """Seconds a carrier report may run on a worker; past them it stops at its next batch of
+    rows and is FAILED, saying so, with nothing of it kept (core/jobs.py)."""
+    export_time_limit_seconds: float = Field(default=2 * 3600, gt=0)
+    """The same for an export."""
     # Unset: links use the address the request came to (core/exports/links.py).
     public_url: str | None = None
     download_link_ttl: int = 3600

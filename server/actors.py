@@ -39,7 +39,23 @@ def _remember(job) -> None:
         message.options["claimed"] = {"id": job.id, "attempt": job.attempts}
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=1000, time_limit=6 * 3600 * 1000)
+def _time_limit(actor_name: str) -> int:
+    """Milliseconds a job of this actor may run (Dramatiq's time limit), as configured now: each
+    message carries it (`send`), so a deployment's setting holds for the embedded worker too."""
+    settings = get_settings()
+    seconds = {
+        "ingest_report": settings.report_time_limit_seconds,
+        "build_export": settings.export_time_limit_seconds,
+    }[actor_name]
+    return int(seconds * 1000)
+
+
+@dramatiq.actor(
+    queue_name=QUEUE,
+    max_retries=3,
+    min_backoff=1000,
+    time_limit=_time_limit("ingest_report"),  # for a message sent without its own
+)
 def ingest_report(report_id: str) -> None:
     ingesting.run_report(
         report_id,
@@ -55,7 +71,7 @@ def ingest_report(report_id: str) -> None:
     queue_name=QUEUE,
     max_retries=3,
     min_backoff=1000,
-    time_limit=2 * 3600 * 1000,
+    time_limit=_time_limit("build_export"),
     on_retry_exhausted="export_gave_up",
 )
 def build_export(export_id: str) -> None:
@@ -95,6 +111,6 @@ class DramatiqQueue:
 
 def send(actor: dramatiq.Actor, job_id: str) -> None:
     try:
-        actor.send(job_id)
+        actor.send_with_options(args=(job_id,), time_limit=_time_limit(actor.actor_name))
     except Exception:  # noqa: BLE001 - the row is the truth; the message only wakes a worker
         log.warning("could not send job %s to the broker", job_id, exc_info=True)

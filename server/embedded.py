@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from dramatiq import Worker
+from dramatiq.middleware import TimeLimit
 
 from downline.core.config import Settings
 from downline.server import broker as process_broker
@@ -31,6 +32,7 @@ def background(settings: Settings) -> Callable:
                 process_broker.broker, worker_threads=WORKER_THREADS, worker_timeout=100
             )
             worker.start()
+            _watch_time_limits()
         try:
             yield
         finally:
@@ -48,3 +50,13 @@ def _detach(worker: Worker) -> None:
     warning to the log)."""
     broker = process_broker.broker
     broker.middleware = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
+
+
+def _watch_time_limits() -> None:
+    """Dramatiq starts its time-limit watcher as one of its own worker processes boots, which
+    the API's process is not: started here for the embedded worker, once (it runs as long as
+    the process)."""
+    broker = process_broker.broker
+    for middleware in broker.middleware:
+        if isinstance(middleware, TimeLimit) and not middleware.manager.is_alive():
+            middleware.after_process_boot(broker)

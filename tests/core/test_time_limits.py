@@ -14,6 +14,7 @@ import pytest
 from dramatiq.middleware.threading import raise_thread_exception
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
 from downline.core import db, jobs, plugins, yielding
 from downline.core.book.scope import load_principal
@@ -22,7 +23,9 @@ from downline.core.carriers import uploads
 from downline.core.config import get_settings
 from downline.core.models import AuditEvent, CarrierReport, Policy
 from downline.core.storage import get_storage
-from tests.conftest import BOOK
+from downline.server.app import create_app
+from tests.conftest import BOOK, Api
+from tests.core.carriers.test_upload_api import REPORT, upload
 from tests.security.test_tenants import HEADER, ROW
 
 pytestmark = pytest.mark.skipif(
@@ -64,15 +67,20 @@ def test_the_worker_stops_waiting_and_the_job_stops_at_its_next_pause():
     assert stopped.wait(5)
 
 
+def humana_report(rows: int) -> bytes:
+    """A Humana report of `rows` policies of Ann Top's (NPN 100)."""
+    lines = (
+        ROW.format(npn="100", policy=f"HUM{n}", first="Jane", last="Doe", status="Active")
+        for n in range(rows)
+    )
+    return "\n".join([HEADER, *lines]).encode()
+
+
 @pytest.fixture
-def report(database, load_book, tmp_path) -> str:
+def report(database, load_book) -> str:
     """A QUEUED Humana report of 3,000 rows of Ann Top's, uploaded by the top admin: its id."""
     assert not load_book(BOOK).rejections
-    rows = (
-        ROW.format(npn="100", policy=f"HUM{n}", first="Jane", last="Doe", status="Active")
-        for n in range(3000)
-    )
-    content = "\n".join([HEADER, *rows]).encode()
+    content = humana_report(3000)
     with db.session() as session:
         created = uploads.create_report(
             session,
@@ -159,3 +167,32 @@ def test_a_report_stuck_past_its_time_limit_stops_beating_and_goes_stale(report,
     with db.session() as session:
         assert jobs.claim(session, CarrierReport, report, 1, 3) == report
     assert row(report).attempts == 2
+
+
+def test_over_the_api_a_report_past_its_time_limit_fails_saying_so(
+    database, load_book, monkeypatch, tmp_path
+):
+    """The embedded worker, a time limit of a second, and a report that takes longer: while
+    another user (Eve) is active, its owner's long jobs pause for all but 2 % of the time."""
+    monkeypatch.setenv("DOWNLINE_REPORT_TIME_LIMIT_SECONDS", "1")
+    monkeypatch.setenv("DOWNLINE_LONG_JOB_SHARE", "0.02")
+    db.reset()
+    assert not load_book(BOOK).rejections
+    path = tmp_path / "humana.csv"
+    path.write_bytes(humana_report(60_000))
+
+    with TestClient(create_app()) as client:
+        api = Api(client)
+        sent = upload(api, "admin@top.test", path, carrier="humana", asOf="2026-11-24")
+        report_id = sent["data"]["uploadCarrierReport"]["id"]
+
+        def ended() -> dict | None:
+            api.gql("{ viewer { email } }", as_="eve@t.test")
+            report = api.gql(REPORT, {"id": report_id}, as_="admin@top.test")["node"]
+            return report if report["status"] in (jobs.SUCCEEDED, jobs.FAILED) else None
+
+        report = until(ended, 60)
+        production = api.gql("{ production { totalCount } }", as_="admin@top.test")
+
+    assert (report["status"], report["error"]) == (jobs.FAILED, TOO_LONG)
+    assert production["production"]["totalCount"] == 0
