@@ -7,6 +7,7 @@ they are skipped with the reason shown, except under CI=true, where that is a fa
 import json
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -313,6 +314,16 @@ def book(api, load_book) -> dict:
     report = load_book(BOOK)
     assert not report.rejections, report.rejections
     return BOOK
+
+
+def emailed(var_dir: Path, export_id: str, timeout: float = 20.0) -> list[Path]:
+    """The export's e-mails in the outbox under `var_dir`, once there is one: a worker writes it
+    just after the export turns SUCCEEDED (its link is to the finished file)."""
+    deadline = time.monotonic() + timeout
+    while not (found := list((var_dir / "outbox").glob(f"*-{export_id}.eml"))):
+        assert time.monotonic() < deadline, f"no e-mail for export {export_id}"
+        time.sleep(0.05)
+    return found
 
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,7 +14,7 @@ import pytest
 
 from downline.core import db, migrate
 from downline.core.loading import load_directory
-from tests.conftest import BOOK, SAMPLES, Api
+from tests.conftest import BOOK, SAMPLES, Api, emailed
 from tests.core.carriers.test_upload_api import upload
 from tests.core.carriers.test_upload_api import wait_done as report_done
 from tests.core.exports.test_export_lifecycle import request
@@ -78,9 +78,9 @@ def test_the_database_secret_uploads_exports_and_emails_are_private(api, var_dir
     export = request(api, "eve@t.test", "clients")
     assert export_done(api, "eve@t.test", export["id"])["status"] == "SUCCEEDED"
 
+    emailed(var_dir, export["id"])
     written = {path.name for path in var_dir.rglob("*")}
     assert {"downline.db", "downline.db-wal", "downline.db-shm", "secret.key", "raw"} <= written
-    assert any(name.endswith(".eml") for name in written)
     assert any(name.endswith(f"-{export['id']}.csv") for name in written)
     assert loose(var_dir) == []
 

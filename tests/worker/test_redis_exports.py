@@ -14,6 +14,7 @@ from sqlalchemy import select
 from downline.core import db, tokens
 from downline.core.config import get_settings
 from downline.core.models import Export
+from tests.conftest import emailed
 
 pytestmark = pytest.mark.redis
 
@@ -51,8 +52,7 @@ def test_a_worker_process_builds_the_export_and_the_api_serves_it(live_stack, bo
     parts = urlsplit(done["downloadUrl"])
     response = httpx.get(f"{live_stack.base_url}{parts.path}?{parts.query}", timeout=30)
     assert response.status_code == 200 and response.content.count(b"\r\n") == 3
-    outbox = Path(live_stack.env["DOWNLINE_VAR_DIR"]) / "outbox"
-    mails = [p.read_text() for p in outbox.glob(f"*{export_id}.eml")]
+    mails = [p.read_text() for p in emailed(Path(live_stack.env["DOWNLINE_VAR_DIR"]), export_id)]
     assert len(mails) == 1 and f"/exports/{export_id}/download?token=" in mails[0]
 
 

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from downline.core.config import get_settings
-from tests.conftest import BOOK, Api
+from tests.conftest import BOOK, Api, emailed
 
 FAR = "http://downline.test:9000"  # `downline serve --port 9000`, reached by that name
 REQUEST = 'mutation { requestExport(input: {type: "clients"}) { id } }'
@@ -51,11 +51,7 @@ def finished(api: Api) -> tuple[str, str]:
 
 def emailed_link(export_id: str) -> str:
     """The link in the export's email (the outbox), once the worker has written it."""
-    outbox = get_settings().var_dir / "outbox"
-    deadline = time.monotonic() + 10
-    while not (found := list(outbox.glob(f"*-{export_id}.eml"))):
-        assert time.monotonic() < deadline, "no email was written"
-        time.sleep(0.05)
+    found = emailed(get_settings().var_dir, export_id)
     message = BytesParser(policy=policy.default).parsebytes(found[0].read_bytes())
     text = message.get_body(preferencelist=("plain",)).get_content()
     return next(line for line in text.splitlines() if "/download?token=" in line)
