@@ -98,7 +98,7 @@ def run(
             partial(_run_claimed, kind, job, work, progress, abandoned),
             owner,
             partial(_running, owner),
-            abandon=abandoned.set,
+            abandoned,
         )
     finally:
         if wake is not None:

@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from downline.core import presence
@@ -70,7 +70,7 @@ class _Job:
     own_share: float = 1.0  # this job's part of the share, as last looked at
     counted: float = float("-inf")
     running: int = 1  # its owner's running jobs, as last counted
-    abandoned: bool = False  # the worker stopped waiting for it
+    abandoned: threading.Event = field(default_factory=threading.Event)  # no one waits for it
 
 
 _current = threading.local()  # .job: the _Job this thread runs
@@ -80,18 +80,20 @@ def run_yielding(
     fn: Callable[[], T],
     owner: str,
     siblings: Callable[[], int] = lambda: 1,
-    abandon: Callable[[], None] = lambda: None,
+    abandoned: threading.Event | None = None,
 ) -> T:
     """`fn()`, the work of a job of `owner`'s, in a thread of its own whose priority drops
     after LONG_SECONDS and whose `give_way()` calls pause while others are active; its result,
     or its exception raised here. `siblings()`: how many jobs `owner` runs now (this one
     included), asked while others are active. When an exception is raised into this thread
-    while it waits, the job is abandoned (its next `give_way()` raises `Abandoned`), `abandon()`
-    is called, and the exception goes on: the worker is free again, whether or not the job ever
-    reaches a `give_way()` (a statement that hangs does not). The thread carries this one's
-    context (tracing, logging)."""
+    while it waits, `abandoned` is set (its next `give_way()` raises `Abandoned`) and the
+    exception goes on: the worker is free again, whether or not the job ever reaches a
+    `give_way()` (a statement that hangs does not). The thread carries this one's context
+    (tracing, logging)."""
     share = get_settings().long_job_share
     job = _Job(owner, share, siblings, started=time.monotonic())
+    if abandoned is not None:
+        job.abandoned = abandoned
     if not PER_THREAD:
         return _as(job, fn)
     outcome: list = []
@@ -118,8 +120,7 @@ def run_yielding(
         while thread.is_alive():
             thread.join(0.5)
     except BaseException:
-        job.abandoned = True
-        abandon()
+        job.abandoned.set()
         raise
     finally:
         demote.cancel()
@@ -145,7 +146,7 @@ def give_way() -> None:
     job = getattr(_current, "job", None)
     if job is None:
         return
-    if job.abandoned:
+    if job.abandoned.is_set():
         raise Abandoned
     if job.share >= 1:
         return
