@@ -8,9 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy
+import sqlalchemy.ext.asyncio
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
 
 from downline.core.config import get_settings
@@ -49,6 +51,18 @@ def make_engine(url: str, connections: int, wait: float) -> Engine:
         return engine
     engine = create_engine(url, connect_args={"options": _without_jit(parsed)}, **pool)
     _ping_checkouts(engine)
+    return engine
+
+
+def make_async_engine(url: str, connections: int, wait: float) -> AsyncEngine:
+    """PostgreSQL's engine for an event loop, on psycopg's async connections and pooled as
+    `make_engine`'s: its `sync_engine` serves the same synchronous code, run in a greenlet
+    (sqlalchemy.util.greenlet_spawn) that hands each round trip to the loop, with no thread."""
+    pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": wait}
+    # Looked up when called, as in make_engine.
+    create_engine = sqlalchemy.ext.asyncio.create_async_engine
+    engine = create_engine(url, connect_args={"options": _without_jit(make_url(url))}, **pool)
+    _ping_checkouts(engine.sync_engine)
     return engine
 
 

@@ -1,13 +1,15 @@
 """The per-request context: the caller's principal, and DataLoaders made fresh per operation.
 
-Database work is synchronous (one engine serves the API, the CLI and the workers alike), so every
-resolver hands it to a worker thread with `run`: the event loop never blocks on SQL. Within an
-HTTP request every `run` shares the request's `Unit`: one session, so one connection and one
-transaction, from the principal's load to the last resolver.
+Database work is written synchronously (the same code serves the API, the CLI and the workers),
+and every resolver hands it to `run`: the event loop never blocks on SQL. Within an HTTP request
+every `run` shares the request's `Unit`: one session, so one connection and one transaction, from
+the principal's load to the last resolver; on PostgreSQL it runs on the loop itself, each round
+trip awaited, elsewhere in a worker thread.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cached_property, partial
@@ -18,12 +20,15 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
 from downline.core import db
 from downline.core.book import roster
 from downline.core.book.scope import Principal
+from downline.core.config import get_settings
 from downline.core.errors import Unauthenticated
 from downline.core.exports import access as export_access
 from downline.core.production.reconciliation import by_client, shown_policies
@@ -41,11 +46,16 @@ class Unit:
     ROLLBACK round trips, and a hop to a thread to end it. A mutation (`for_writes`, told before
     its first resolver) writes in one transaction, on a session of its own.
 
+    On PostgreSQL, while the app runs (`on_the_loop`), a `run` is no hop at all: its function
+    runs in a greenlet on the event loop, each round trip awaited on psycopg's async connection
+    (a hop to a thread and back cost the API more CPU than the statement it carried). Elsewhere
+    (SQLite; a loop the app's lifespan did not open) it hops to a worker thread.
+
     The connection is not pinged when taken from the pool: the request's first statement
     (loading its principal) is tried again on a fresh connection when the pooled one turns out
     dead. A `run` that raises ends the session (a transaction rolled back); the next `run` opens
-    another. No more units hold a connection at once than there are threads (`_admission`): a
-    request waits for its turn before its first hop, never in a thread."""
+    another. On threads, no more units hold a connection at once than there are threads
+    (`_admission`): a request waits for its turn before its first hop, never in a thread."""
 
     def __init__(self) -> None:
         self._session: Session | None = None
@@ -53,6 +63,7 @@ class Unit:
         self._writes = False
         self._closed = False
         self._admitted = False
+        self._engine: AsyncEngine | None = None  # the loop's, from the first `run` on
         self._lock = asyncio.Lock()
 
     def for_writes(self) -> None:
@@ -64,12 +75,14 @@ class Unit:
         async with self._lock:
             if self._closed:  # work left running past the answer: a session of its own
                 return await _alone(fn, *args)
-            if not self._admitted:
+            if self._session is None and self._engine is None:
+                self._engine = loop_engine()
+            if self._engine is None and not self._admitted:
                 await _admission().acquire()
                 self._admitted = True
             if self._writes and self._connection is not None:
-                self._end()  # the reads' autocommit session: nothing to roll back
-            return await anyio.to_thread.run_sync(self._call, fn, args, first)
+                await self._hop(self._end)  # the reads' autocommit session: nothing to roll back
+            return await self._hop(self._call, fn, args, first)
 
     async def close(self) -> None:
         """Give the connection back: a query's at once (in autocommit nothing is left to roll
@@ -78,7 +91,9 @@ class Unit:
             async with self._lock:
                 self._closed = True
                 try:
-                    if self._connection is not None:
+                    if self._engine is not None:
+                        await greenlet_spawn(self._end)
+                    elif self._connection is not None:
                         self._end()
                     elif self._session is not None:
                         await anyio.to_thread.run_sync(self._end)
@@ -110,8 +125,13 @@ class Unit:
         finally:
             db.unpinged.reset(token)
 
+    def _hop(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        if self._engine is not None:
+            return greenlet_spawn(fn, *args)
+        return anyio.to_thread.run_sync(fn, *args)
+
     def _open(self) -> None:
-        engine = db.get_engine()
+        engine = db.get_engine() if self._engine is None else self._engine.sync_engine
         if self._writes:
             self._session = Session(engine, expire_on_commit=False)
             return
@@ -125,6 +145,35 @@ class Unit:
             session.close()
         if connection is not None:
             connection.close()
+
+
+# The engine each event loop's requests run their database work on, while the app runs.
+_loop_engines: WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def on_the_loop() -> AsyncIterator[None]:
+    """While open (the app's lifespan), the HTTP requests of the running loop do their database
+    work on it (PostgreSQL; SQLite's has no async driver worth the name: threads stay)."""
+    settings = get_settings()
+    if not settings.database_url.startswith("postgresql"):
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    engine = _loop_engines[loop] = db.make_async_engine(
+        settings.database_url, settings.db_pool_size, settings.db_pool_timeout
+    )
+    try:
+        yield
+    finally:
+        if _loop_engines.get(loop) is engine:
+            del _loop_engines[loop]
+        await engine.dispose()
+
+
+def loop_engine() -> AsyncEngine | None:
+    """The engine the running loop's requests work on, if the app opened one (`on_the_loop`)."""
+    return _loop_engines.get(asyncio.get_running_loop())
 
 
 # Requests holding a connection across their hops to worker threads, per event loop: no more

@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from downline.core import db, events, plugins
 from downline.core.config import Settings, get_settings
 from downline.schema import make_schema
+from downline.schema.context import on_the_loop
 from downline.server import cors, downloads, metrics, startup, webapp
 from downline.server.actors import DramatiqQueue
 from downline.server.compression import Compression
@@ -85,7 +86,7 @@ def lifespan(settings: Settings):
         # anyio's limiter belongs to the event loop: set once the loop runs.
         anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads(settings)
         startup.freeze_startup_objects()
-        async with background(settings)(app):
+        async with background(settings)(app), on_the_loop():
             yield
 
     return run

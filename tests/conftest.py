@@ -9,11 +9,13 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import Engine, event
 from sqlmodel import SQLModel
 
 from downline.core import db, migrate
@@ -108,6 +110,30 @@ def load_book(tmp_path):
         return load_directory(folder)
 
     return load
+
+
+@contextmanager
+def every_statement(record: Callable[[str, object], None]) -> Iterator[None]:
+    """`record(statement, parameters)` for every SQL statement sent meanwhile, whichever engine
+    sends it: the API's requests have an engine of their own, on their event loop
+    (schema/context.py)."""
+
+    def listener(conn, cursor, statement, parameters, *args) -> None:
+        record(statement, parameters)
+
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement sent while the test runs."""
+    seen: list[str] = []
+    with every_statement(lambda statement, _: seen.append(statement)):
+        yield seen
 
 
 class Api:

@@ -1,19 +1,25 @@
 """An HTTP request's database work (schema.context.Unit): one connection for all its runs; a
 query's reads in autocommit (no transaction left open between runs, nothing to roll back at
 the end); a mutation's writes in one transaction, rolled back unless committed; a run that
-raises ends the session and the next run opens another."""
+raises ends the session and the next run opens another. The same on the event loop itself (the
+app's engine for it, `on_the_loop`) as on worker threads."""
 
 import asyncio
+import threading
+from contextlib import AsyncExitStack
 
 import pytest
 import sqlalchemy as sa
 
 from downline.core import db
-from downline.schema.context import Unit
+from downline.schema.context import Unit, loop_engine, on_the_loop
 
-pytestmark = pytest.mark.parametrize(
-    "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+pytestmark = [
+    pytest.mark.parametrize(
+        "database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+    ),
+    pytest.mark.parametrize("where", ["threads", "loop"]),
+]
 
 
 def dbapi(session):
@@ -24,21 +30,36 @@ def in_transaction(session) -> bool:
     return dbapi(session).info.transaction_status != 0  # psycopg's IDLE
 
 
-def test_a_querys_runs_share_one_connection_in_autocommit(database):
-    async def scenario():
-        unit = Unit()
-        first = await unit.run(lambda s: (dbapi(s), s.execute(sa.text("SELECT 1")).scalar()))
-        second = await unit.run(lambda s: (dbapi(s), in_transaction(s)))
-        await unit.close()
-        return first, second
+async def opened(stack: AsyncExitStack, where: str) -> sa.pool.Pool:
+    """The pool the units of this loop take their connection from."""
+    if where == "loop":
+        await stack.enter_async_context(on_the_loop())
+        return loop_engine().sync_engine.pool
+    return db.get_engine().pool
 
-    (first_connection, one), (second_connection, open_transaction) = asyncio.run(scenario())
+
+def test_a_querys_runs_share_one_connection_in_autocommit(database, where):
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            pool = await opened(stack, where)
+            unit = Unit()
+            first = await unit.run(lambda s: (dbapi(s), s.execute(sa.text("SELECT 1")).scalar()))
+            second = await unit.run(lambda s: (dbapi(s), in_transaction(s)))
+            thread = await unit.run(lambda _: threading.get_ident())
+            await unit.close()
+            return first, second, thread, pool.checkedout()
+
+    (first_connection, one), (second_connection, open_transaction), thread, left = asyncio.run(
+        scenario()
+    )
     assert one == 1 and first_connection is second_connection
     assert not open_transaction
-    assert db.get_engine().pool.checkedout() == 0
+    assert left == 0
+    # On the loop, no hop: the run's code ran on the thread the loop runs on (this one).
+    assert (thread == threading.get_ident()) == (where == "loop")
 
 
-def test_a_mutations_writes_are_one_transaction_rolled_back_unless_committed(database):
+def test_a_mutations_writes_are_one_transaction_rolled_back_unless_committed(database, where):
     insert = sa.text(
         "INSERT INTO agency (id, name, exports_allowed_for_agents, created_at) VALUES (:id, 'X', true, now())"
     )
@@ -50,30 +71,34 @@ def test_a_mutations_writes_are_one_transaction_rolled_back_unless_committed(dat
         return in_transaction(session)
 
     async def scenario():
-        unit = Unit()
-        await unit.run(lambda s: s.execute(sa.text("SELECT 1")).scalar(), first=True)
-        unit.for_writes()
-        committed = await unit.run(write, "kept", True)
-        pending = await unit.run(write, "dropped", False)
-        await unit.close()
-        return committed, pending
+        async with AsyncExitStack() as stack:
+            pool = await opened(stack, where)
+            unit = Unit()
+            await unit.run(lambda s: s.execute(sa.text("SELECT 1")).scalar(), first=True)
+            unit.for_writes()
+            committed = await unit.run(write, "kept", True)
+            pending = await unit.run(write, "dropped", False)
+            await unit.close()
+            return committed, pending, pool.checkedout()
 
-    committed, pending = asyncio.run(scenario())
-    assert not committed and pending
+    committed, pending, left = asyncio.run(scenario())
+    assert not committed and pending and left == 0
     with db.get_engine().connect() as conn:
         ids = set(conn.execute(sa.text("SELECT id FROM agency")).scalars())
     assert "kept" in ids and "dropped" not in ids
 
 
-def test_a_run_that_raises_ends_the_session_and_the_next_one_works(database):
+def test_a_run_that_raises_ends_the_session_and_the_next_one_works(database, where):
     async def scenario():
-        unit = Unit()
-        with pytest.raises(sa.exc.ProgrammingError):
-            await unit.run(lambda s: s.execute(sa.text("SELECT no_such_column FROM agency")))
-        value = await unit.run(lambda s: s.execute(sa.text("SELECT 2")).scalar())
-        await unit.close()
-        late = await unit.run(lambda s: s.execute(sa.text("SELECT 3")).scalar())
-        return value, late
+        async with AsyncExitStack() as stack:
+            pool = await opened(stack, where)
+            unit = Unit()
+            with pytest.raises(sa.exc.ProgrammingError):
+                await unit.run(lambda s: s.execute(sa.text("SELECT no_such_column FROM agency")))
+            value = await unit.run(lambda s: s.execute(sa.text("SELECT 2")).scalar())
+            await unit.close()
+            late = await unit.run(lambda s: s.execute(sa.text("SELECT 3")).scalar())
+            return value, late, pool.checkedout()
 
-    assert asyncio.run(scenario()) == (2, 3)
+    assert asyncio.run(scenario()) == (2, 3, 0)
     assert db.get_engine().pool.checkedout() == 0

@@ -2,24 +2,11 @@
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
-from downline.core import db
 from downline.schema.context import Unit
 
 PAGE = "query($n: Int) { clients(first: $n) { totalCount edges { node { id agent { name agency { name } } } } } }"
-
-
-@pytest.fixture
-def statements():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -30,10 +17,9 @@ def checkouts():
     def count(dbapi_connection, record, proxy):
         seen.append(record)
 
-    engine = db.get_engine()
-    event.listen(engine, "checkout", count)
+    event.listen(Pool, "checkout", count)
     yield seen
-    event.remove(engine, "checkout", count)
+    event.remove(Pool, "checkout", count)
 
 
 @pytest.fixture

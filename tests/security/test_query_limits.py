@@ -6,7 +6,6 @@ First the count itself on the served schema (schema/cost.py), then the limit ove
 
 import pytest
 from graphql import FragmentDefinitionNode, get_operation_ast, parse
-from sqlalchemy import event
 
 from downline.schema import MAX_COST
 from downline.schema import schema as served
@@ -110,22 +109,6 @@ def reproducer(aliases: int = 100) -> str:
         for i in range(aliases)
     )
     return "{ " + " ".join(fields) + " }"
-
-
-@pytest.fixture
-def statements():
-    """Every SQL statement the app sends while the test runs."""
-    from downline.core import db
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def sql_of(api, statements, query: str, variables: dict | None = None):

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from downline.core import db, events, tokens
 from downline.core.config import get_settings
 from downline.core.models import Export
+from tests.conftest import every_statement
 from tests.security import live_sockets
 from tests.security.test_socket_credentials import (
     PROTOCOLS,
@@ -42,19 +43,13 @@ def reads_of(api):
     email) as a parameter since the last call, counted at the engine."""
     seen: list[tuple[str, str]] = []
 
-    def count(conn, cursor, statement, parameters, *args):
-        seen.append((statement, repr(parameters)))
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-
     def reads(value: str) -> int:
         found = [s for s, p in seen if value in p and s.lstrip().upper().startswith("SELECT")]
         seen.clear()
         return len(found)
 
-    yield reads
-    event.remove(engine, "before_cursor_execute", count)
+    with every_statement(lambda statement, parameters: seen.append((statement, repr(parameters)))):
+        yield reads
 
 
 def results(ws, count: int, within: float = 10.0) -> dict[str, list]:

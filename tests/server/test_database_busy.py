@@ -7,12 +7,15 @@ a table lock) while a request comes in."""
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 
 import anyio.to_thread
 import pytest
 import sqlalchemy as sa
 
 from downline.core import db
+from downline.schema.context import loop_engine
 from tests.conftest import BOOK, Api
 
 ADMIN = "admin@top.test"
@@ -55,15 +58,29 @@ def test_the_pool_size_sizes_the_request_threads_too(small_pool):
             connection.close()
 
 
-def test_a_request_without_a_connection_in_time_is_answered_503_at_once(small_pool):
-    held = [db.get_engine().connect() for _ in range(POOL)]
+@contextmanager
+def holding(api: Api, connections: int) -> Iterator[None]:
+    """`connections` of the pool the app's requests take theirs from, held meanwhile: on
+    PostgreSQL, the engine of the app's event loop (schema/context.py), held on that loop."""
+    engine = api.client.portal.call(loop_engine)
+    if engine is None:
+        held = [db.get_engine().connect() for _ in range(connections)]
+        close = [connection.close for connection in held]
+    else:
+        held = [api.client.portal.call(engine.connect) for _ in range(connections)]
+        close = [partial(api.client.portal.call, connection.close) for connection in held]
     try:
+        yield
+    finally:
+        for each in close:
+            each()
+
+
+def test_a_request_without_a_connection_in_time_is_answered_503_at_once(small_pool):
+    with holding(small_pool, POOL):
         started = time.monotonic()
         response = small_pool.post("{ viewer { email } }", as_=ADMIN)
         waited = time.monotonic() - started
-    finally:
-        for connection in held:
-            connection.close()
     assert response.status_code == 503, response.text
     assert response.json() == {"errors": [BUSY]}
     assert int(response.headers["Retry-After"]) > 0
@@ -77,12 +94,8 @@ def test_the_fields_of_a_request_share_its_one_connection(small_pool):
     one connection of the pool held, two fields that each read the database both answer (each
     took a connection of its own before, and the second waited for the pool, or was 503)."""
     query = "{ a: clients(first: 1) { totalCount } b: clients(first: 1) { totalCount } }"
-    held = [db.get_engine().connect() for _ in range(POOL - 1)]
-    try:
+    with holding(small_pool, POOL - 1):
         data = small_pool.gql(query, as_=ADMIN)
-    finally:
-        for connection in held:
-            connection.close()
     assert data["a"] == data["b"] and data["a"]["totalCount"] > 0
 
 

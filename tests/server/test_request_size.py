@@ -6,9 +6,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-from sqlalchemy import event
-
 ADMIN = "admin@top.test"
 LIMIT = 1_000_000
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "carriers"
@@ -40,21 +37,6 @@ def refused_as_too_large(response) -> None:
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "query"}
     assert error["message"].startswith(f"the request is larger than {LIMIT:,} bytes")
-
-
-@pytest.fixture
-def statements():
-    from downline.core import db
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_body_one_byte_over_the_limit_is_refused_unread(api, book, statements):

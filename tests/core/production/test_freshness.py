@@ -5,10 +5,9 @@ the last report did not list, and whether the carrier went quiet (DOWNLINE_CARRI
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
-from downline.core import db
 from downline.core.config import get_settings
+from tests.conftest import every_statement
 from tests.core.production.humana import Row, humana_report
 
 TODAY = datetime.now(UTC).date()
@@ -141,15 +140,11 @@ def test_two_statements_whatever_the_carriers_and_policies(api, ingest, cli):
         assert cli("ingest", path, "--as-of", ago(2), "--as", "admin@top.test").exit_code == 0
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args):
+    def count(statement, _parameters):
         if "FROM policy" in statement or "FROM carrier_report" in statement:
             seen.append(statement)
 
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with every_statement(count):
         entries = freshness(api, "admin@top.test")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(seen) == 2
     assert sum(e["policies"] for e in entries.values()) > 3

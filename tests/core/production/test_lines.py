@@ -3,9 +3,8 @@ its whole downline, each direct agent, the unmatched policies), scoped, combined
 dimensions, following re-parenting at once, in one statement whatever the depth."""
 
 import pytest
-from sqlalchemy import event
 
-from downline.core import db
+from tests.conftest import every_statement
 from tests.core.production.humana import Row, humana_report
 
 
@@ -194,14 +193,12 @@ def policy_statements():
     """The SQL statements reading the policy table."""
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args):
+    def count(statement, _parameters):
         if "FROM policy" in statement:
             seen.append(statement)
 
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
+    with every_statement(count):
+        yield seen
 
 
 def test_one_statement_whatever_the_depth(api, lines_book, load_book, policy_statements):
