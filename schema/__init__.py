@@ -7,16 +7,11 @@ production."""
 from functools import partial
 
 import strawberry
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 
 from downline.core.config import Settings
 from downline.schema.book import BookQuery, Client, Lead
-from downline.schema.cost import CostLimit
 from downline.schema.errors import shape_all, shaped_stream
 from downline.schema.execution import Execution
 from downline.schema.exports import (
@@ -26,14 +21,7 @@ from downline.schema.exports import (
     ExportQuery,
     ExportSubscription,
 )
-from downline.schema.extensions import (
-    MAX_TOKENS,
-    FreshLoaders,
-    Limits,
-    NamedOperation,
-    RefuseBadInput,
-    Transactions,
-)
+from downline.schema.extensions import Guards
 from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
 from downline.schema.nodes import NodeQuery
 from downline.schema.parsing import ParseAndValidate, ParseAndValidateSync
@@ -99,17 +87,9 @@ def make_schema(
     extensions = [
         *extra_extensions,
         # Factories, not instances: a fresh extension per request (the caches live at module level).
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         ParseAndValidate,
-        Limits,
-        RefuseBadInput,
-        NamedOperation,
-        partial(CostLimit, max_cost=max_cost),
-        FreshLoaders,
-        Transactions,
+        partial(Guards, max_cost=max_cost, production=production),
     ]
-    if production:
-        extensions.append(DisableIntrospection)
     schema = DownlineSchema(
         execution_context_class=Execution,
         query=QueryRoot,

@@ -38,7 +38,7 @@ from graphql import (
     is_list_type,
     value_from_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from downline.core.book.paging import DEFAULT_PAGE
 from downline.core.errors import BadUserInput
@@ -131,31 +131,22 @@ def _count(value: Any) -> int:
     return DEFAULT_PAGE
 
 
-class CostLimit(SchemaExtension):
+def refuse_costly(context: ExecutionContext, max_cost: int) -> None:
     """Refuses an operation that asks for more than `max_cost` objects before it runs: no
-    resolver is called, no SQL sent. An extension rather than a validation rule, because the
-    cost depends on the variables and the validation cache knows only the document."""
-
-    def __init__(self, max_cost: int) -> None:
-        self.max_cost = max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        # Several operations and none named: NamedOperation refuses the document.
-        operation = get_operation_ast(document, context.operation_name) if document else None
-        if operation is not None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            cost = operation_cost(
-                context.schema._schema, operation, fragments, context.variables or {}
-            )
-            if cost > self.max_cost:
-                raise BadUserInput(
-                    f"this operation asks for up to {cost:,} objects; the limit is "
-                    f"{self.max_cost:,}: ask for smaller pages (first) or fewer nested lists"
-                )
-        yield
+    resolver is called, no SQL sent. Checked before execution rather than as a validation rule,
+    because the cost depends on the variables and the validation cache knows only the
+    document."""
+    document = context.graphql_document
+    # Several operations and none named: the document is refused before (schema/extensions.py).
+    operation = get_operation_ast(document, context.operation_name) if document else None
+    if operation is None:
+        return
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    cost = operation_cost(context.schema._schema, operation, fragments, context.variables or {})
+    if cost > max_cost:
+        raise BadUserInput(
+            f"this operation asks for up to {cost:,} objects; the limit is "
+            f"{max_cost:,}: ask for smaller pages (first) or fewer nested lists"
+        )
