@@ -37,10 +37,18 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from downline.schema.plans import Call, Plain, planned
+from downline.schema.shapes import Irregular, Shape, fill, shape_of
 
 
 def _plainly_of(cls: type | None, value: Any) -> bool:
     return type(value) is cls and TYPE_CAST_ATTRIBUTE not in value.__dict__
+
+
+def _filled(shape: Shape, own_class: type | None, check: Any, item: Any) -> dict[str, Any]:
+    """An item's answer by its shape, once its type is checked as `_object` checks it."""
+    if not _plainly_of(own_class, item) and check is not None and not check(item, None):
+        raise Irregular
+    return fill(shape, item)
 
 
 # What a completed field may be that is never awaitable: spared strawberry's check.
@@ -65,6 +73,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self._compiled: dict[int, tuple] = {}  # _fields
         self._selections: dict[tuple, tuple] = {}  # _subfields
         self._roots: dict[tuple, Any] = {}  # _same_root
+        self._shapes: dict[tuple, tuple] = {}  # _shape
 
     def execute_fields(
         self,
@@ -96,6 +105,9 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
                     if leaf is not None:  # the most common field of all, inline
                         try:
                             value = getattr(source_value, how.attribute)
+                            if type(value) is how.same:  # its own output: a str, mostly
+                                results[response_name] = value
+                                continue
                             if value is not None and not isinstance(value, Exception):
                                 result = leaf.coerce_output_value(value)
                                 if result is not None:
@@ -191,7 +203,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         elif not _plainly_of(how.own_class, value) and self.is_awaitable(value):
             return Undefined
         field_path = Path(path, response_name, parent_type.name)
-        return_type = parent_type.fields[details[0].node.name.value].type
+        return_type = how.return_type
         try:
             if how.items is not None:
                 completed = self._objects(
@@ -272,9 +284,29 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             found = selections[key] = (details, fields)
         return found[1]
 
+    def _shape(self, object_type: GraphQLObjectType, details: Any) -> Shape | None:
+        """The shape of what an object of `object_type` selects by `details`, once per
+        selection; None where some field is not plain (schema/shapes.py)."""
+        key = (object_type, id(details))
+        found = self._shapes.get(key)
+        if found is None:
+            fields = self._subfields(object_type, details)
+            shape = None if fields is None else shape_of(object_type, fields, self._subfields)
+            found = self._shapes[key] = (details, shape)  # kept with `details`, as above
+        return found[1]
+
     def _objects(self, item_type, own_class, details, path, items, position_context) -> Any:
         """graphql-core's complete_list_value for non-null objects: an item's error is the
-        list's. Items left awaiting are awaited together."""
+        list's. Items left awaiting are awaited together. Items whose whole selection is plain
+        are filled by their shape (schema/shapes.py); if any one is irregular, every item takes
+        the path below."""
+        shape = self._shape(item_type, details) if position_context is None else None
+        if shape is not None:
+            check = item_type.is_type_of
+            try:
+                return [_filled(shape, own_class, check, item) for item in items]
+            except Exception:  # noqa: BLE001, S110 - the path below answers it, errors and all
+                pass
         completed = []
         awaitable = []
         try:

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
     is_object_type,
 )
@@ -40,6 +44,13 @@ class Plain:
     object_type: GraphQLObjectType | None
     items: GraphQLObjectType | None = None
     own_class: type | None = None  # of the object or the items (_own_class)
+    same: type | None = None  # a leaf's values of this exact type are their own output (_SAME)
+    return_type: GraphQLOutputType | None = None  # an object's or the items' field's
+
+
+# The standard scalars whose coercion returns a value of this exact type unchanged (graphql-core's
+# serialize_string, serialize_id, serialize_boolean): most of a page's leaves are strings.
+_SAME = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 
 
 @dataclass(frozen=True)
@@ -90,16 +101,18 @@ def plan(parent_type: GraphQLObjectType, field_name: str, plain_schema: bool) ->
         if not getattr(field_def.resolve, "_is_default", False):
             return None
         if is_leaf_type(named):
-            return Plain(field.python_name, named, None)
+            return Plain(field.python_name, named, None, same=_SAME.get(named))
         if object_type is not None:
-            return Plain(field.python_name, None, object_type, None, _own_class(object_type))
+            own = _own_class(object_type)
+            return Plain(field.python_name, None, object_type, None, own, None, field_def.type)
         items = _non_null_objects(named)
         if items is None:
             return None
-        return Plain(field.python_name, None, None, items, _own_class(items))
+        return Plain(field.python_name, None, None, items, _own_class(items), None, field_def.type)
     ahead = field.metadata.get(READ_AHEAD)
     if ahead is not None and object_type is not None:
-        return Plain(ahead, None, object_type, None, _own_class(object_type))
+        own = _own_class(object_type)
+        return Plain(ahead, None, object_type, None, own, None, field_def.type)
     if field.is_async or field.arguments:
         return None
     sources = tuple(p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p)

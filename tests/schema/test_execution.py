@@ -125,6 +125,10 @@ QUERIES = [
     "{ holders { ahead { name shout awaited } } }",
     "{ holders { ahead { broken } } }",
     "{ holders { notALeaf { name } leaf { name } } }",
+    # Whole selections of plain fields: filled by their shape (schema/shapes.py), unless an item
+    # holds a null object (here maybeLeaf), which graphql-core's path answers.
+    "{ holders { leaves { name maybe color } } }",
+    "{ holders { leaves { n: name ... on Leaf { color } } } }",
 ]
 
 
@@ -154,6 +158,29 @@ def test_the_short_paths_answer_and_fail_as_graphql_core_does(query):
     assert fast == plain
 
 
+def test_a_list_of_plain_selections_is_filled_by_its_shape_unless_an_item_is_irregular(
+    monkeypatch,
+):
+    import downline.schema.execution as execution
+
+    filled = []
+
+    def counted(shape, value):
+        filled.append(value)
+        return execution_fill(shape, value)
+
+    execution_fill = execution.fill
+    monkeypatch.setattr(execution, "fill", counted)
+    fast, plain = both("{ holders { leaves { name maybe color } } }")
+    assert fast == plain and len(filled) == 3 * 3  # every leaf of every holder
+    filled.clear()
+    # The second holder's second leaf holds a null `broken`: that list takes the field-by-field
+    # path, whose error nulls every holder (the third is never completed).
+    fast, plain = both("{ holders { leaves { name broken } } }")
+    assert fast == plain and fast["errors"]
+    assert [leaf.name for leaf in filled] == ["l00", "l01", "l02", "l10", "l11"]
+
+
 def test_which_fields_take_which_path():
     schema = strawberry.Schema(query=Query)._schema
     leaf = schema.type_map["Leaf"]
@@ -172,7 +199,9 @@ def test_which_fields_take_which_path():
     # A null found among non-null items takes graphql-core's path then (QUERIES shows it).
     assert plan(holder, "holeyLeaves", True).items is leaf
     assert plan(holder, "maybeLeaves", True) is None  # nullable items: graphql-core's path
-    assert plan(holder, "ahead", True) == Plain("read_leaf", None, leaf, None, Leaf)
+    ahead = plan(holder, "ahead", True)
+    assert ahead == Plain("read_leaf", None, leaf, None, Leaf, None, holder.fields["ahead"].type)
+    assert plan(leaf, "name", True).same is str  # a String's str is its own output
 
 
 PAGES = [
