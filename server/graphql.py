@@ -25,7 +25,7 @@ import anyio.to_thread
 import orjson
 from cross_web import HTTPException
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -301,7 +301,10 @@ class Authenticated:
             if upload:
                 request_unit.set(None)
             if refusal is None and not upload:
-                body = await _body_within(request, self.max_query_bytes)
+                try:
+                    body = await _body_within(request, self.max_query_bytes)
+                except ClientDisconnect:
+                    return  # gone before its request was whole: nobody to answer
                 if body is None:
                     refusal = self._query_too_large(request)
                 else:

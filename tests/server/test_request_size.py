@@ -91,3 +91,40 @@ def test_an_upload_larger_than_the_query_limit_keeps_the_upload_limit(
             assert time.monotonic() < deadline, "the upload was never read"
             time.sleep(0.05)
     assert done == {"status": "SUCCEEDED", "rowsRead": 12}
+
+
+def test_a_client_gone_before_its_body_was_whole_is_not_an_error(api, book):
+    """The body was declared 1,000 bytes, and the client left after 10 (a load generator
+    stopping, a browser tab closed): nothing to answer, nothing raised (it was an "Exception
+    in ASGI application" in the server's log each time)."""
+    messages = [
+        {"type": "http.request", "body": b'{"query": ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    headers = {"authorization": f"Bearer {api.token(ADMIN)}", "content-length": "1000"}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()]
+        + [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    api.client.portal.call(api.client.app, scope, receive, send)
+    assert sent == [] and messages == []
+    assert post(api, padded(200)).json() == {"data": {"viewer": {"email": ADMIN}}}
