@@ -9,6 +9,7 @@ from functools import partial
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
+from strawberry.types.graphql import OperationType
 
 from downline.core.config import Settings
 from downline.schema.book import BookQuery, Client, Lead
@@ -54,8 +55,12 @@ class DownlineSchema(strawberry.Schema):
 
     hide_suggestions = False  # production: no "Did you mean …?" hints
 
-    async def execute(self, *args, **kwargs):
-        result = await super().execute(*args, **kwargs)
+    async def execute(self, *args, allowed_operation_types=None, **kwargs):
+        """One answer, never a subscription's stream: that is `stream` (HTTP) or `subscribe`
+        (WebSocket). strawberry would run a subscription here as if it were a query, and its
+        field fail with an internal error; it is refused as of an operation type not allowed."""
+        allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        result = await super().execute(*args, allowed_operation_types=allowed, **kwargs)
         shape_all(result, self.hide_suggestions)
         return result
 

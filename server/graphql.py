@@ -40,7 +40,7 @@ from strawberry.types.unset import UNSET
 from downline.core import presence
 from downline.core.db import BUSY
 from downline.schema.context import Context, JobQueue, Unit, request_unit
-from downline.server import responses
+from downline.server import plain, responses
 from downline.server.auth import AuthError, authenticate
 from downline.server.persisted import PersistedQueries
 from downline.server.sockets import FairSockets, Places
@@ -53,6 +53,11 @@ LARGE_BODY = 64 * 1024
 # The request's body and what it decoded to in a worker thread (see parse_http_body).
 _decoded: ContextVar[tuple[bytes, object] | None] = ContextVar("decoded", default=None)
 
+
+SUBSCRIPTION_OVER_HTTP = (
+    "a subscription runs over a WebSocket (graphql-transport-ws or graphql-ws) at this same "
+    "address, not in a POST"
+)
 
 # Operations running at once on one socket (a subscription runs until it ends): one more is
 # refused with "Subscription limit reached".
@@ -191,12 +196,14 @@ class DownlineGraphQL(GraphQL):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as exc:
-            if isinstance(exc.__cause__, InvalidOperationTypeError):
+            if not isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise
+            if request_adapter.method == "GET":
                 # The GraphQL-over-HTTP spec: GET is safe, so it runs queries only.
                 raise responses.Refused(
                     405, exc.reason, "BAD_USER_INPUT", headers={"Allow": "POST"}
                 ) from exc
-            raise
+            raise responses.Refused(None, SUBSCRIPTION_OVER_HTTP, "BAD_USER_INPUT") from exc
         if keep and not responses.failed_before_execution(result.data, result.errors):
             await self.persisted.keep(keep, request_data.query)
         return result
@@ -308,6 +315,12 @@ class Authenticated:
                 if body is None:
                     refusal = self._query_too_large(request)
                 else:
+                    # The everyday request (one JSON operation) skips the view's adapters.
+                    plainly = len(body) <= LARGE_BODY
+                    response = await plain.answer(self.view, request, body) if plainly else None
+                    if response is not None:
+                        await response(scope, receive, send)
+                        return
                     receive = _replay(body, receive)
         elif scope["type"] == "http" and scope["method"] == "GET":
             request = Request(scope, receive)
