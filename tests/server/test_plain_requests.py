@@ -2,6 +2,8 @@
 adapters (server/plain.py), and answered exactly as the view answers it: the same status, body
 and content type, whatever the operation does. Anything else takes the view's own path."""
 
+import json
+
 import pytest
 
 from downline.server import plain
@@ -35,7 +37,8 @@ REQUESTS = [
         {},
     ),
     ({"query": 'mutation { requestExport(type: "nope") { id } }'}, {}),
-    ({"query": 'subscription { exportUpdates(id: "x") { id } }'}, {}),  # not over POST
+    ({"query": 'subscription { exportUpdates(id: "x") { id } }'}, {}),  # not in a POST
+    ({"query": 'subscription { exportUpdates(id: "x") { id } }'}, {"Accept": GRAPHQL_RESPONSE}),
     ({"query": ""}, {}),  # no operation
 ]
 
@@ -80,9 +83,12 @@ def test_a_plain_post_is_answered_as_the_view_answers_it(
 
 def test_a_subscription_in_a_post_is_refused_saying_where_it_runs(api, load_book):
     assert not load_book(BOOK).rejections
-    [error] = api.errors('subscription { exportUpdates(id: "x") { id } }', as_=ADMIN)
+    query = 'subscription { exportUpdates(id: "x") { id } }'
+    [error] = api.errors(query, as_=ADMIN)
     assert error["extensions"] == {"code": "BAD_USER_INPUT"}
     assert "WebSocket" in error["message"]
+    status, _, text = answer(api, {"query": query}, {"Accept": GRAPHQL_RESPONSE})
+    assert status == 400 and json.loads(text) == {"errors": [error]}
 
 
 def test_the_everyday_request_skips_the_view_and_the_rest_do_not(api, load_book, view_calls):
