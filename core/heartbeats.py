@@ -123,6 +123,11 @@ def _hand_back_on_exit() -> None:
 HAND_BACK_SECONDS = 5.0  # at most, so a database that is down never holds an exit up
 
 
+def exiting() -> bool:
+    """This process has handed its jobs back: it is on its way out."""
+    return _handing_back.is_set()
+
+
 def hand_back_running() -> int:
     """Hand back every job this process is still running; returns how many. Called as the
     process exits (its job threads die with it)."""

@@ -35,7 +35,7 @@ from sqlmodel import Session
 from downline.core import audit, db, fairness, presence, yielding
 from downline.core.book.scope import load_principal
 from downline.core.config import get_settings
-from downline.core.heartbeats import HANDED_BACK, heartbeating
+from downline.core.heartbeats import HANDED_BACK, exiting, heartbeating
 from downline.core.models import CarrierReport, Export, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,11 @@ def run(
     job that may start in its place, if any waits (a job held back by its owner's running cap
     has no message of its own any more: its message found the owner at the cap), so a fair
     claim never goes without it."""
+    if exiting():
+        # This process handed its jobs back and is on its way out, its threads still taking
+        # messages meanwhile (the sweep sends a handed-back job again at once): a job claimed
+        # now would die with it. Left as it is, the next sweep sends it to a live worker.
+        return None
     settings = get_settings()
     with db.session() as session:
         stale, attempts = settings.job_stale_seconds, settings.job_max_attempts

@@ -3,6 +3,7 @@ say) is FAILED, audited, and never run again: the sweep does not send it, and a 
 delivered again does not run it. The rows here are left as a dead worker leaves them:
 PROCESSING, their heartbeat an hour old."""
 
+import threading
 import time
 from datetime import date, timedelta
 
@@ -212,3 +213,28 @@ def test_a_beat_that_lands_after_the_hand_back_leaves_the_job_handed_back(book):
     with db.session() as session:
         heartbeats.heartbeat(session, Export, export_id, rows_written=10)
     assert row(Export, export_id).rows_written == 10
+
+
+def test_a_process_that_handed_its_jobs_back_claims_no_more(book, monkeypatch):
+    # A worker process exiting hands its jobs back, and its threads still take messages until it
+    # is gone: the sweep sends a handed-back job again at once, and the dying process claimed it
+    # (tests/faults/test_shutdown.py saw it two runs in six). It leaves the job for a live worker.
+    from downline.server.actors import build_export
+
+    export_id = requested()
+    died(Export, export_id, attempts=1, heartbeat=heartbeats.HANDED_BACK)
+    handing_back = threading.Event()  # this process's own, as its exit would set it
+    monkeypatch.setattr(heartbeats, "_handing_back", handing_back)
+    handing_back.set()
+
+    build_export(export_id)
+
+    left = row(Export, export_id)
+    assert (left.status, left.attempts, left.heartbeat_at) == (
+        "PROCESSING",
+        1,
+        heartbeats.HANDED_BACK,
+    )
+    handing_back.clear()  # a live process: the same message runs it
+    build_export(export_id)
+    assert (row(Export, export_id).status, row(Export, export_id).attempts) == ("SUCCEEDED", 2)
