@@ -31,7 +31,7 @@ def make_engine(url: str, connections: int, wait: float) -> Engine:
     """At most `connections` at once, SQLite and PostgreSQL alike, each kept open once opened
     (opening one cost a request milliseconds: a pool that closed what it opened beyond a few
     kept reopening them under load); a checkout waits `wait` seconds at most for one."""
-    pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": wait}
+    pool = _pool(connections, wait)
     parsed = make_url(url)
     # sqlalchemy.create_engine is looked up when called, not imported: an instrumentation that
     # wraps it (tracing's SQL spans) then sees every engine made after it.
@@ -58,12 +58,16 @@ def make_async_engine(url: str, connections: int, wait: float) -> AsyncEngine:
     """PostgreSQL's engine for an event loop, on psycopg's async connections and pooled as
     `make_engine`'s: its `sync_engine` serves the same synchronous code, run in a greenlet
     (sqlalchemy.util.greenlet_spawn) that hands each round trip to the loop, with no thread."""
-    pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": wait}
     # Looked up when called, as in make_engine.
     create_engine = sqlalchemy.ext.asyncio.create_async_engine
-    engine = create_engine(url, connect_args={"options": _without_jit(make_url(url))}, **pool)
+    options = {"options": _without_jit(make_url(url))}
+    engine = create_engine(url, connect_args=options, **_pool(connections, wait))
     _ping_checkouts(engine.sync_engine)
     return engine
+
+
+def _pool(connections: int, wait: float) -> dict:
+    return {"pool_size": connections, "max_overflow": 0, "pool_timeout": wait}
 
 
 def _without_jit(url: URL) -> str:

@@ -155,10 +155,10 @@ _loop_engines: WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = WeakK
 async def on_the_loop() -> AsyncIterator[None]:
     """While open (the app's lifespan), the HTTP requests of the running loop do their database
     work on it (PostgreSQL; SQLite's has no async driver worth the name: threads stay)."""
-    settings = get_settings()
-    if not settings.database_url.startswith("postgresql"):
+    if not db.is_postgres():
         yield
         return
+    settings = get_settings()
     loop = asyncio.get_running_loop()
     engine = _loop_engines[loop] = db.make_async_engine(
         settings.database_url, settings.db_pool_size, settings.db_pool_timeout
