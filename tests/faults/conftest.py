@@ -132,9 +132,18 @@ def calls() -> Calls:
 
 
 @pytest.fixture
-def many_clients(book, api):
+def many_clients(book):
     """add(n): n more submitted clients for eve (agent a-east), written by SQL; returns the
     rows of eve's `clients` export (what her Clients list shows: its totalCount)."""
+    from starlette.testclient import TestClient
+
+    from downline.server.app import create_app
+    from tests.conftest import Api
+
+    # Asked of an app in this process that is never started: a started one would sweep and run
+    # jobs on its embedded broker, a third worker beside the stack's that takes the very jobs
+    # (a handed-back export) whose fate the fault tests watch.
+    api = Api(TestClient(create_app()))
 
     def add(n: int) -> int:
         with db.get_engine().begin() as conn:

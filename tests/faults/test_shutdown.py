@@ -92,7 +92,6 @@ def test_a_worker_stopped_twice_hands_the_running_export_back(
     )
     # Handed back as the worker process exited: its heartbeat dated back, so the sweep sends it
     # again at once and the next worker claims it without waiting for it to go stale.
-    # (A run under the full suite once found it claimed again already: the logs say by whom.)
     assert left.status == "PROCESSING" and left.heartbeat_at < left.started_at, (
         f"{left}\n{stack.logs_text()[-20_000:]}"
     )
