@@ -22,9 +22,10 @@ from downline.schema.exports import (
     ExportQuery,
     ExportSubscription,
 )
-from downline.schema.extensions import Guards
+from downline.schema.extensions import Guards, Limits
 from downline.schema.hierarchy import Agency, Agent, HierarchyMutation, HierarchyQuery
 from downline.schema.nodes import NodeQuery
+from downline.schema.operation import Plain
 from downline.schema.parsing import ParseAndValidate, ParseAndValidateSync
 from downline.schema.production import Policy, ProductionQuery
 from downline.schema.reconciliation import ReconciliationQuery
@@ -54,13 +55,44 @@ class DownlineSchema(strawberry.Schema):
     and every operation over a WebSocket."""
 
     hide_suggestions = False  # production: no "Did you mean …?" hints
+    plain: Plain | None = None  # how `execute` runs an operation without strawberry's pipeline
 
-    async def execute(self, *args, allowed_operation_types=None, **kwargs):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict | None = None,
+        context_value=None,
+        root_value=None,
+        operation_name: str | None = None,
+        allowed_operation_types=None,
+        operation_extensions: dict | None = None,
+    ):
         """One answer, never a subscription's stream: that is `stream` (HTTP) or `subscribe`
         (WebSocket). strawberry would run a subscription here as if it were a query, and its
-        field fail with an internal error; it is refused as of an operation type not allowed."""
+        field fail with an internal error; it is refused as of an operation type not allowed.
+        Run plainly (schema/operation.py) unless an extension needs strawberry's pipeline."""
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
-        result = await super().execute(*args, allowed_operation_types=allowed, **kwargs)
+        if self.plain is not None:
+            result = await self.plain.run(
+                self,
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed,
+                operation_extensions,
+            )
+        else:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=operation_extensions,
+            )
         shape_all(result, self.hide_suggestions)
         return result
 
@@ -89,11 +121,12 @@ def make_schema(
     *, production: bool = False, max_cost: int = MAX_COST, extra_extensions=()
 ) -> strawberry.Schema:
     """`extra_extensions`: the server's own (metrics), which the schema must not import."""
+    limits = Limits(max_cost, production)
     extensions = [
         *extra_extensions,
         # Factories, not instances: a fresh extension per request (the caches live at module level).
         ParseAndValidate,
-        partial(Guards, max_cost=max_cost, production=production),
+        partial(Guards, limits),
     ]
     schema = DownlineSchema(
         execution_context_class=Execution,
@@ -104,6 +137,7 @@ def make_schema(
         extensions=extensions,
     )
     schema.hide_suggestions = production
+    schema.plain = Plain.of(limits, extra_extensions)
     return schema
 
 

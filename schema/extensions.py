@@ -1,4 +1,4 @@
-"""What every operation passes before it runs (`Guards`, the one extension holding it all).
+"""What every operation passes before it runs (`Limits`; `Guards`, the one extension holding it).
 
 - A document of at most MAX_TOKENS tokens; depth and alias limits (OWASP's GraphQL cheat sheet),
   their validation rules built once; no introspection in production.
@@ -137,17 +137,16 @@ DEPTH_RULE = depth_limit.create_validator(MAX_DEPTH, None, None)
 ALIAS_RULE = alias_limit.create_validator(MAX_ALIASES)
 
 
-class Guards(SchemaExtension):
-    """What every operation passes, as one extension: strawberry sets up each extension's hooks
-    for every operation, and the eight this replaced cost a `viewer` query a tenth of its CPU.
+class Limits:
+    """What every operation passes, as plain calls (`Guards` makes them an extension, and
+    schema/operation.py calls them where strawberry's pipeline would):
 
-    - parsing: at most MAX_TOKENS tokens;
-    - validation: depth and alias limits (OWASP's GraphQL cheat sheet), and no introspection in
-      production;
-    - fresh DataLoaders per operation (a WebSocket's context lives as long as the connection);
-    - before execution, in this order: the input (`refuse_bad_input`), the operation named
-      (`refuse_unnamed_choice`), its cost (schema/cost.py); then a mutation's database work is
-      made one transaction, a query's reads run in autocommit (the request's Unit,
+    - `prepare`, before parsing: at most MAX_TOKENS tokens; depth and alias limits (OWASP's
+      GraphQL cheat sheet) and no introspection in production, at validation; fresh
+      DataLoaders per operation (a WebSocket's context lives as long as the connection);
+    - `check`, before execution, in this order: the input (`refuse_bad_input`), the operation
+      named (`refuse_unnamed_choice`), its cost (schema/cost.py); then a mutation's database
+      work is made one transaction, a query's reads run in autocommit (the request's Unit,
       schema/context.py), told before the first resolver runs."""
 
     def __init__(self, max_cost: int, production: bool) -> None:
@@ -156,20 +155,34 @@ class Guards(SchemaExtension):
         if production:
             self.rules += (NoSchemaIntrospectionCustomRule,)
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
+    def prepare(self, context: ExecutionContext) -> None:
         context.parse_options["max_tokens"] = MAX_TOKENS
         context.validation_rules = context.validation_rules + self.rules
         if hasattr(context.context, "fresh_loaders"):
             context.context.fresh_loaders()
-        yield
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
+    def check(self, context: ExecutionContext) -> None:
         refuse_bad_input(context)
         refuse_unnamed_choice(context)
         refuse_costly(context, self.max_cost)
         unit = request_unit.get()
         if unit is not None and context.operation_type is OperationType.MUTATION:
             unit.for_writes()
+
+
+class Guards(SchemaExtension):
+    """`Limits` as one extension, for strawberry's own pipeline (subscriptions, streams over
+    a WebSocket, and every operation when tracing adds its extension): strawberry sets up each
+    extension's hooks for every operation, and the eight this replaced cost a `viewer` query a
+    tenth of its CPU."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def on_operation(self) -> Iterator[None]:
+        self.limits.prepare(self.execution_context)
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        self.limits.check(self.execution_context)
         yield

@@ -16,6 +16,7 @@ import anyio.to_thread
 from graphql import parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document  # graphql-core's, plus strawberry's rules
+from strawberry.types import ExecutionContext
 
 # Characters. Up to this, parsing and validating take a millisecond or so (and a document sent
 # again is a cache hit): not worth the hop to a thread.
@@ -28,54 +29,58 @@ _cached_parse = lru_cache(maxsize=CACHED)(parse)
 _cached_validate = lru_cache(maxsize=CACHED)(validate_document)
 
 
-class _Caches(SchemaExtension):
+def _parse(context: ExecutionContext) -> Callable[[], Any]:
+    how = _cached_parse if _cacheable(context) else parse
+    return partial(how, context.query, **context.parse_options)
+
+
+def _validate(context: ExecutionContext) -> Callable[[], Any]:
+    how = _cached_validate if _cacheable(context) else validate_document
+    return partial(how, context.schema._schema, context.graphql_document, context.validation_rules)
+
+
+def _cacheable(context: ExecutionContext) -> bool:
+    return len(context.query) <= CACHEABLE
+
+
+async def _off_the_loop_unless_short(context: ExecutionContext, work: Callable[[], Any]) -> Any:
+    if len(context.query) <= SHORT:
+        return work()
+    return await anyio.to_thread.run_sync(work)
+
+
+async def parse_document(context: ExecutionContext) -> None:
+    """The document of `context.query`, into `context.graphql_document` (a GraphQLError when it
+    does not parse)."""
+    context.graphql_document = await _off_the_loop_unless_short(context, _parse(context))
+
+
+async def validate(context: ExecutionContext) -> None:
+    """The document's validation errors (none: an empty list), into
+    `context.pre_execution_errors`."""
+    context.pre_execution_errors = await _off_the_loop_unless_short(context, _validate(context))
+
+
+class ParseAndValidate(SchemaExtension):
     """What strawberry's ParserCache and ValidationCache do (the caches are module-level, shared
-    by every request), as work to run."""
-
-    def _parse(self) -> Callable[[], Any]:
-        context = self.execution_context
-        how = _cached_parse if self._cacheable() else parse
-        return partial(how, context.query, **context.parse_options)
-
-    def _validate(self) -> Callable[[], Any]:
-        context = self.execution_context
-        how = _cached_validate if self._cacheable() else validate_document
-        return partial(
-            how, context.schema._schema, context.graphql_document, context.validation_rules
-        )
-
-    def _cacheable(self) -> bool:
-        return len(self.execution_context.query) <= CACHEABLE
-
-
-class ParseAndValidate(_Caches):
-    """Off the event loop unless the document is short."""
+    by every request), off the event loop unless the document is short."""
 
     async def on_parse(self) -> AsyncIterator[None]:
-        self.execution_context.graphql_document = await self._off_the_loop_unless_short(
-            self._parse()
-        )
+        await parse_document(self.execution_context)
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:
-        self.execution_context.pre_execution_errors = await self._off_the_loop_unless_short(
-            self._validate()
-        )
+        await validate(self.execution_context)
         yield
 
-    async def _off_the_loop_unless_short(self, work: Callable[[], Any]) -> Any:
-        if len(self.execution_context.query) <= SHORT:
-            return work()
-        return await anyio.to_thread.run_sync(work)
 
-
-class ParseAndValidateSync(_Caches):
+class ParseAndValidateSync(SchemaExtension):
     """For `execute_sync`, which cannot await (tests, tools): the work where it is called."""
 
     def on_parse(self) -> Iterator[None]:
-        self.execution_context.graphql_document = self._parse()()
+        self.execution_context.graphql_document = _parse(self.execution_context)()
         yield
 
     def on_validate(self) -> Iterator[None]:
-        self.execution_context.pre_execution_errors = self._validate()()
+        self.execution_context.pre_execution_errors = _validate(self.execution_context)()
         yield
