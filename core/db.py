@@ -54,14 +54,15 @@ def make_engine(url: str, connections: int, wait: float) -> Engine:
     return engine
 
 
-def make_async_engine(url: str, connections: int, wait: float) -> AsyncEngine:
+def make_async_engine(url: str, connections: int, wait: float, **options) -> AsyncEngine:
     """PostgreSQL's engine for an event loop, on psycopg's async connections and pooled as
     `make_engine`'s: its `sync_engine` serves the same synchronous code, run in a greenlet
-    (sqlalchemy.util.greenlet_spawn) that hands each round trip to the loop, with no thread."""
+    (sqlalchemy.util.greenlet_spawn) that hands each round trip to the loop, with no thread.
+    `options`: create_async_engine's own (an isolation level)."""
     # Looked up when called, as in make_engine.
     create_engine = sqlalchemy.ext.asyncio.create_async_engine
-    options = {"options": _without_jit(make_url(url))}
-    engine = create_engine(url, connect_args=options, **_pool(connections, wait))
+    server = {"options": _without_jit(make_url(url))}
+    engine = create_engine(url, connect_args=server, **_pool(connections, wait), **options)
     _ping_checkouts(engine.sync_engine)
     return engine
 

@@ -34,12 +34,13 @@ from downline.core.exports import access as export_access
 from downline.core.production.reconciliation import by_client, shown_policies
 
 T = TypeVar("T")
+AUTOCOMMIT, READ_COMMITTED = "AUTOCOMMIT", "READ COMMITTED"  # PostgreSQL's default
 
 
 class Unit:
     """The database work of one HTTP request (server/graphql.py opens one around each operation
-    but an upload): one connection, and one session on it, that the principal's load and every
-    resolver share, used by one `run` at a time, each one hop to a worker thread.
+    but an upload): one connection, and one session on it (made when a resolver first asks),
+    that the principal's load and every resolver share, used by one `run` at a time.
 
     A query reads in autocommit: under READ COMMITTED every statement of a transaction sees a
     snapshot of its own anyway, so a transaction around the reads bought nothing but BEGIN and
@@ -71,7 +72,9 @@ class Unit:
         self._writes = True
 
     async def run(self, fn: Callable[..., T], *args: Any, first: bool = False) -> T:
-        """`fn(session, *args)` in a worker thread; `first`: the request's first statement."""
+        """`fn(session, *args)`; `first`: the request's first statement (loading its principal),
+        given the bare connection when the request reads (`fn` takes either): most requests
+        need no Session beyond it, and a Session cost `viewer` a twentieth of its CPU."""
         async with self._lock:
             if self._closed:  # work left running past the answer: a session of its own
                 return await _alone(fn, *args)
@@ -103,21 +106,25 @@ class Unit:
                         _admission().release()
 
     def _call(self, fn: Callable[..., T], args: tuple, first: bool) -> T:
-        retried = first and self._session is None
+        retried = first and self._session is None and self._connection is None
         try:
-            return self._attempt(fn, args, unpinged=retried)
+            return self._attempt(fn, args, unpinged=retried, bare=first)
         except DBAPIError as exc:
             if not (retried and exc.connection_invalidated):
                 raise
         # The pooled connection was dead (the database restarted, or dropped it): the pool has
         # replaced it and every connection opened before it.
-        return self._attempt(fn, args, unpinged=False)
+        return self._attempt(fn, args, unpinged=False, bare=first)
 
-    def _attempt(self, fn: Callable[..., T], args: tuple, unpinged: bool) -> T:
+    def _attempt(self, fn: Callable[..., T], args: tuple, unpinged: bool, bare: bool) -> T:
         token = db.unpinged.set(unpinged)
         try:
-            if self._session is None:
+            if self._session is None and self._connection is None:
                 self._open()
+            if bare and self._connection is not None:
+                return fn(self._connection, *args)
+            if self._session is None:
+                self._session = Session(bind=self._connection, expire_on_commit=False)
             return fn(self._session, *args)
         except BaseException:
             self._end()
@@ -131,12 +138,17 @@ class Unit:
         return anyio.to_thread.run_sync(fn, *args)
 
     def _open(self) -> None:
-        engine = db.get_engine() if self._engine is None else self._engine.sync_engine
-        if self._writes:
+        if self._engine is None:
+            engine = db.get_engine()
+            if self._writes:
+                self._session = Session(engine, expire_on_commit=False)
+            else:
+                self._connection = engine.connect().execution_options(isolation_level=AUTOCOMMIT)
+        elif self._writes:  # the loop's connections stay in autocommit while in the pool
+            engine = self._engine.sync_engine.execution_options(isolation_level=READ_COMMITTED)
             self._session = Session(engine, expire_on_commit=False)
-            return
-        self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        self._session = Session(bind=self._connection, expire_on_commit=False)
+        else:
+            self._connection = self._engine.sync_engine.connect()
 
     def _end(self) -> None:
         session, connection = self._session, self._connection
@@ -161,7 +173,12 @@ async def on_the_loop() -> AsyncIterator[None]:
     settings = get_settings()
     loop = asyncio.get_running_loop()
     engine = _loop_engines[loop] = db.make_async_engine(
-        settings.database_url, settings.db_pool_size, settings.db_pool_timeout
+        settings.database_url,
+        settings.db_pool_size,
+        settings.db_pool_timeout,
+        # Switching each read's connection to autocommit and back cost a request two calls
+        # into the driver: the loop's stay in it, and a mutation's session leaves it.
+        isolation_level=AUTOCOMMIT,
     )
     try:
         yield

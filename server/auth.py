@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anyio import to_thread
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from downline.core import db, tokens
@@ -22,7 +23,7 @@ class SignedIn:
     until: datetime  # the token's exp
 
 
-def _signed_in(session: Session, header: str | None) -> SignedIn:
+def _signed_in(session: Session | Connection, header: str | None) -> SignedIn:
     if not header:
         raise AuthError("missing Authorization header: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")

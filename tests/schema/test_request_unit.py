@@ -102,3 +102,38 @@ def test_a_run_that_raises_ends_the_session_and_the_next_one_works(database, whe
 
     assert asyncio.run(scenario()) == (2, 3, 0)
     assert db.get_engine().pool.checkedout() == 0
+
+
+def test_the_first_run_reads_on_the_bare_connection_and_a_mutation_leaves_autocommit_behind(
+    database, where
+):
+    """The principal's load needs no Session; the resolvers after it get one on the same
+    connection. A mutation's transaction ends with its unit: the next query reads in
+    autocommit again, whichever pooled connection it gets."""
+
+    def connection_of(target):
+        return target if isinstance(target, sa.Connection) else target.connection()
+
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            await opened(stack, where)
+            reads = Unit()
+            bare = await reads.run(connection_of, first=True)
+            kinds = [await reads.run(lambda c: type(c).__name__, first=True)]
+            kinds.append(await reads.run(lambda c: type(c).__name__))
+            session_connection = await reads.run(lambda s: s.connection())
+            await reads.close()
+            writes = Unit()
+            writes.for_writes()
+            await writes.run(lambda s: in_transaction(s) or s.execute(sa.text("SELECT 1")))
+            await writes.close()
+            after = []
+            for _ in range(3):
+                unit = Unit()
+                after.append(await unit.run(lambda s: dbapi(s).autocommit))
+                await unit.close()
+            return bare is session_connection, kinds, after
+
+    same, kinds, after = asyncio.run(scenario())
+    assert same and kinds == ["Connection", "Session"]
+    assert after == [True, True, True]
