@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine, event
@@ -115,16 +116,25 @@ def load_book(tmp_path):
 @contextmanager
 def every_statement(record: Callable[[str, object], None]) -> Iterator[None]:
     """`record(statement, parameters)` for every SQL statement sent meanwhile, whichever engine
-    sends it: the API's requests have an engine of their own, on their event loop
-    (schema/context.py)."""
+    sends it (the API's requests have an engine of their own, on their event loop), and those
+    a request sends straight to psycopg, which SQLAlchemy's events never see (its principal's:
+    schema/context.py's `Unit.first_row`)."""
 
     def listener(conn, cursor, statement, parameters, *args) -> None:
         record(statement, parameters)
 
+    straight = psycopg.AsyncConnection.execute
+
+    async def execute(self, query, params=None, **kwargs):
+        record(query, params)
+        return await straight(self, query, params, **kwargs)
+
     event.listen(Engine, "before_cursor_execute", listener)
+    psycopg.AsyncConnection.execute = execute
     try:
         yield
     finally:
+        psycopg.AsyncConnection.execute = straight
         event.remove(Engine, "before_cursor_execute", listener)
 
 

@@ -6,6 +6,7 @@ agency admin sees every agent of its agency and of every agency below it; nobody
 sideways.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Select, bindparam, func, literal, select
@@ -80,10 +81,22 @@ def load_principal(session: Session | Connection, email: str) -> Principal | Non
     """The principal behind a token's email, or None when the user, or the agent or agency it
     hangs on, is gone (access ends at once, whatever tokens it holds)."""
     connection = session if isinstance(session, Connection) else session.connection()
-    row = connection.execute(PRINCIPAL, {"email": email.strip().lower()}).first()
+    return principal_of(connection.execute(PRINCIPAL, principal_parameters(email)).first())
+
+
+def principal_parameters(email: str) -> dict[str, str]:
+    """PRINCIPAL's parameters for the user behind `email`."""
+    return {"email": email.strip().lower()}
+
+
+def principal_of(row: Sequence | None) -> Principal | None:
+    """The principal of PRINCIPAL's row (as SQLAlchemy or the driver gives it), or None when
+    the user, or the agent or agency it hangs on, is gone."""
     if row is None:
         return None
     email, role, agent_id, agent_agency_id, admin_agency_id, tenant_id = row
+    if not isinstance(role, Role):
+        role = Role[role]  # the driver gives the name the column stores
     if role == Role.AGENT:
         if agent_agency_id is None:
             return None

@@ -137,3 +137,35 @@ def test_the_first_run_reads_on_the_bare_connection_and_a_mutation_leaves_autoco
     same, kinds, after = asyncio.run(scenario())
     assert same and kinds == ["Connection", "Session"]
     assert after == [True, True, True]
+
+
+def test_the_first_row_goes_straight_to_psycopg_on_the_loop_on_the_units_connection(
+    database, where
+):
+    """The principal's statement skips SQLAlchemy's execution on the loop (no event sees it)
+    and gives the row SQLAlchemy gives; the runs after it share its connection."""
+    statement = sa.text("SELECT :word AS word, 41 + 1 AS answer")
+    seen: list[str] = []
+
+    def listener(conn, cursor, sql, *args) -> None:
+        seen.append(sql)
+
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            await opened(stack, where)
+            unit = Unit()
+            row = await unit.first_row(statement, {"word": "hello"})
+            straight = list(seen)
+            later = await unit.run(lambda s: (dbapi(s), s.execute(statement, {"word": "x"}).one()))
+            first_connection = unit._connection.connection.dbapi_connection
+            await unit.close()
+            return tuple(row), straight, later, first_connection
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", listener)
+    try:
+        row, straight, (later_connection, later), first_connection = asyncio.run(scenario())
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", listener)
+    assert row == ("hello", 42) and tuple(later) == ("x", 42)
+    assert later_connection is first_connection
+    assert len(straight) == (0 if where == "loop" else 1)
