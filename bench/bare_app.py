@@ -3,6 +3,10 @@
 
 - `POST /graphql`: a bare Starlette JSON route. It parses the request body and answers a body the
   size of downline's `viewer` answer.
+- `POST /viewer`: `viewer { email role exportsAllowed }` written by hand: the bearer token
+  verified as `/clients` does, and the caller loaded as it stands now, in one statement (the
+  user, its agent's or its own agency, its tenant, as downline's principal; and the switch an
+  agent's exports hang on), since every request must load its principal.
 - `POST /clients`: the Clients page written by hand: Starlette, SQLAlchemy Core and one SQL
   statement. It verifies the bearer token as downline does (HS256, the same secret), reads
   `variables.first` from the JSON body and answers, for the token's agency admin, the JSON
@@ -60,6 +64,20 @@ PAGE = text(
 )
 
 
+VIEWER_ROW = text(
+    """
+    SELECT u.email, u.role, coalesce(own.exports_allowed_for_agents, true),
+      (SELECT up.ancestor_id FROM agency_closure up JOIN agency top ON top.id = up.ancestor_id
+       WHERE up.descendant_id = coalesce(a.agency_id, admin.id) AND top.parent_id IS NULL)
+    FROM "user" u
+    LEFT JOIN agent a ON a.id = u.agent_id
+    LEFT JOIN agency own ON own.id = a.agency_id
+    LEFT JOIN agency admin ON admin.id = u.agency_id
+    WHERE u.email = :email
+    """
+)
+
+
 async def graphql(request: Request) -> JSONResponse:
     await request.json()
     return JSONResponse(VIEWER)
@@ -91,15 +109,42 @@ def _page(email: str, first: int) -> dict:
     return {"data": {"clients": {"edges": edges, "pageInfo": info}}}
 
 
-async def clients(request: Request) -> JSONResponse:
+def _claims(request: Request) -> dict | None:
     _, _, token = request.headers.get("authorization", "").partition(" ")
     try:
-        claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["exp"]})
+        return jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["exp"]})
     except jwt.PyJWTError:
-        return JSONResponse({"errors": [{"message": "unauthenticated"}]}, status_code=401)
+        return None
+
+
+UNAUTHENTICATED = JSONResponse({"errors": [{"message": "unauthenticated"}]}, status_code=401)
+
+
+async def clients(request: Request) -> JSONResponse:
+    claims = _claims(request)
+    if claims is None:
+        return UNAUTHENTICATED
     body = await request.json()
     first = int(body.get("variables", {}).get("first", 50))
     return JSONResponse(await run_in_threadpool(_page, claims["sub"], first))
+
+
+def _viewer_row(email: str):
+    with ENGINE.connect() as conn:
+        return conn.execute(VIEWER_ROW, {"email": email}).first()
+
+
+async def viewer(request: Request) -> JSONResponse:
+    claims = _claims(request)
+    if claims is None:
+        return UNAUTHENTICATED
+    await request.json()
+    row = await run_in_threadpool(_viewer_row, claims["sub"])
+    if row is None or row[3] is None:  # gone, or no longer in an agency
+        return UNAUTHENTICATED
+    email, role, allowed, _tenant = row
+    viewer = {"email": email, "role": role, "exportsAllowed": role == "AGENCY_ADMIN" or allowed}
+    return JSONResponse({"data": {"viewer": viewer}})
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -110,6 +155,7 @@ app = Starlette(
     routes=[
         Route("/graphql", graphql, methods=["POST"]),
         Route("/clients", clients, methods=["POST"]),
+        Route("/viewer", viewer, methods=["POST"]),
         Route("/healthz", healthz),
     ]
 )
