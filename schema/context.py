@@ -74,8 +74,8 @@ class Unit:
 
     async def run(self, fn: Callable[..., T], *args: Any, first: bool = False) -> T:
         """`fn(session, *args)`; `first`: the request's first statement (loading its principal),
-        given the bare connection when the request reads (`fn` takes either): most requests
-        need no Session beyond it, and a Session cost `viewer` a twentieth of its CPU."""
+        given the bare connection when the request reads (`fn` takes either): a request that
+        reads nothing else (`viewer`) never pays for a Session."""
         async with self._lock:
             if self._closed:  # work left running past the answer: a session of its own
                 return await _alone(fn, *args)
