@@ -10,6 +10,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from downline.core import db, tokens
 from downline.core.config import get_settings
+from tests.conftest import Api
 
 REQUEST_EXPORT = "mutation($type: String!) { requestExport(input: {type: $type}) { id status } }"
 EXPORT = "query($id: ID!) { export(id: $id) { status rowCount rowsWritten byteSize downloadUrl } }"
@@ -132,18 +134,34 @@ def calls() -> Calls:
 
 
 @pytest.fixture
-def many_clients(book):
-    """add(n): n more submitted clients for eve (agent a-east), written by SQL; returns the
-    rows of eve's `clients` export (what her Clients list shows: its totalCount)."""
+def api(database) -> Api:
+    """This directory's `api` (and so its `book`'s): the app in this process, never started.
+    A started one sweeps and runs jobs on its embedded broker: a third worker beside the live
+    stack's, which took the very job whose fate a test watched (a stopped worker's handed-back
+    export, claimed again in this process 155 ms after the hand-back). Unstarted, it still
+    answers requests."""
     from starlette.testclient import TestClient
 
     from downline.server.app import create_app
-    from tests.conftest import Api
 
-    # Asked of an app in this process that is never started: a started one would sweep and run
-    # jobs on its embedded broker, a third worker beside the stack's that takes the very jobs
-    # (a handed-back export) whose fate the fault tests watch.
-    api = Api(TestClient(create_app()))
+    return Api(TestClient(create_app()))
+
+
+@pytest.fixture
+def embedded_api(database) -> Iterator[Api]:
+    """The app started in this process, its sweep and embedded worker running (no live stack)."""
+    from starlette.testclient import TestClient
+
+    from downline.server.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield Api(client)
+
+
+@pytest.fixture
+def many_clients(book, api):
+    """add(n): n more submitted clients for eve (agent a-east), written by SQL; returns the
+    rows of eve's `clients` export (what her Clients list shows: its totalCount)."""
 
     def add(n: int) -> int:
         with db.get_engine().begin() as conn:

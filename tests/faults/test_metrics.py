@@ -71,9 +71,10 @@ def test_metrics_on_a_live_stack_count_time_and_queue_the_jobs_the_worker_ran(
     )
 
 
-def test_metrics_in_embedded_mode_read_the_jobs_from_either_database(api, book):
+def test_metrics_in_embedded_mode_read_the_jobs_from_either_database(embedded_api, book):
     """The same job metrics over SQLite and PostgreSQL (durations are computed per dialect);
     no broker, so no queue depth."""
+    api = embedded_api
     export_id = api.gql(REQUEST, {"type": "clients"}, as_="eve@t.test")["requestExport"]["id"]
     deadline = time.monotonic() + 30
     while api.gql(EXPORT, {"id": export_id}, as_="eve@t.test")["export"]["status"] != "SUCCEEDED":
