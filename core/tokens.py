@@ -49,6 +49,18 @@ def verify(settings: Settings, token: str) -> Identity:
     return identity
 
 
+def fetches_keys(settings: Settings, token: str) -> bool:
+    """Whether verifying `token` may fetch the identity provider's keys over the network (an
+    RS256/ES256 token while DOWNLINE_JWKS_URL is set; a token naming a key id the cached set
+    lacks makes PyJWT fetch the set again): its caller keeps that off an event loop."""
+    if not settings.jwks_url:
+        return False
+    try:
+        return jwt.get_unverified_header(token).get("alg") in IDP_ALGORITHMS
+    except jwt.PyJWTError:
+        return False
+
+
 class _Verified:
     """Local tokens whose signature and claims were checked already, by secret and token (a
     client sends its token with every request; checking it cost a request 50 us). Only what

@@ -21,16 +21,30 @@ class SignedIn:
     until: datetime  # the token's exp
 
 
-def _identity(header: str | None) -> tokens.Identity:
+def _token(header: str | None) -> str:
     if not header:
         raise AuthError("missing Authorization header: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _verified(token: str) -> tokens.Identity:
     try:
-        return tokens.verify(get_settings(), token.strip())
+        return tokens.verify(get_settings(), token)
     except tokens.InvalidToken as exc:
         raise AuthError(str(exc)) from exc
+
+
+async def _identity(header: str | None) -> tokens.Identity:
+    """Verified where it is called, but an identity provider's token in a worker thread: its
+    keys may be fetched over the network (for up to 5 s), which would hold up every other
+    request of the event loop (and a token naming an unknown key id fetches them again)."""
+    token = _token(header)
+    if tokens.fetches_keys(get_settings(), token):
+        return await to_thread.run_sync(_verified, token)
+    return _verified(token)
 
 
 def _signed_in(identity: tokens.Identity, row) -> SignedIn:
@@ -48,7 +62,7 @@ def _row_alone(email: str):
 async def authenticate(header: str | None, unit: Unit | None = None) -> SignedIn:
     """In `unit`, the HTTP request's database work, as its first statement; else (a WebSocket)
     with a session of its own."""
-    identity = _identity(header)
+    identity = await _identity(header)
     if unit is None:
         row = await to_thread.run_sync(_row_alone, identity.email)
     else:

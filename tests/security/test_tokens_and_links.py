@@ -22,6 +22,8 @@ import hmac
 import json
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -190,6 +192,9 @@ def identity_provider():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
+            if self.path.startswith("/slow/jwks.json"):  # a provider slow to answer
+                time.sleep(SLOW_PROVIDER_SECONDS)
+                self.path = "/jwks.json"
             document = documents.get(self.path)
             body = json.dumps(document).encode()
             self.send_response(200 if document else 404)
@@ -210,6 +215,9 @@ def identity_provider():
         server.server_close()
 
 
+SLOW_PROVIDER_SECONDS = 2.0
+
+
 @pytest.fixture
 def trusting(identity_provider, monkeypatch) -> IdentityProvider:
     """The app trusts the identity provider (issuer, audience, JWKS) besides its own tokens."""
@@ -218,6 +226,26 @@ def trusting(identity_provider, monkeypatch) -> IdentityProvider:
     monkeypatch.setenv("DOWNLINE_JWT_AUDIENCE", identity_provider.audience)
     get_settings.cache_clear()
     return identity_provider
+
+
+def test_an_identity_provider_slow_to_give_its_keys_holds_up_no_other_request(
+    api, book, trusting, monkeypatch
+):
+    """Its keys are fetched in a worker thread, never on the event loop every request shares
+    (a token naming a key id not yet seen fetches them again: anyone could make it wait)."""
+    idp = trusting
+    # An address of its own: the keys are not cached yet in this process.
+    slow_url = idp.url.replace("/jwks.json", f"/slow/jwks.json?{uuid.uuid4().hex}")
+    monkeypatch.setenv("DOWNLINE_JWKS_URL", slow_url)
+    get_settings.cache_clear()
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(http_status, api, idp.token())
+        time.sleep(0.3)  # its keys are being fetched
+        started = time.monotonic()
+        assert http_status(api, api.token(EVE)) == (200, {"data": {"viewer": {"email": EVE}}})
+        answered_in = time.monotonic() - started
+        assert waiting.result(timeout=30) == (200, {"data": {"viewer": {"email": EVE}}})
+    assert answered_in < SLOW_PROVIDER_SECONDS / 2, answered_in
 
 
 def test_identity_provider_tokens_are_checked_and_never_confused(api, book, trusting, ws_connect):
