@@ -98,7 +98,7 @@ class Unit:
         SQLAlchemy as anywhere else."""
         engine = loop_engine()
         opened = self._session is not None or self._connection is not None
-        if engine is None or opened or self._closed or get_settings().tracing:
+        if engine is None or opened or self._closed or self._writes or get_settings().tracing:
             return await self.run(_first_row, statement, parameters, first=True)
         sql = _driver_sql(statement, engine.dialect)
         async with self._lock:

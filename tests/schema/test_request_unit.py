@@ -169,3 +169,17 @@ def test_the_first_row_goes_straight_to_psycopg_on_the_loop_on_the_units_connect
     assert row == ("hello", 42) and tuple(later) == ("x", 42)
     assert later_connection is first_connection
     assert len(straight) == (0 if where == "loop" else 1)
+
+
+def test_a_first_row_in_a_unit_that_writes_is_read_in_its_transaction(database, where):
+    async def scenario():
+        async with AsyncExitStack() as stack:
+            await opened(stack, where)
+            unit = Unit()
+            unit.for_writes()
+            row = await unit.first_row(sa.text("SELECT 7"), {})
+            pending = await unit.run(in_transaction)
+            await unit.close()
+            return tuple(row), pending
+
+    assert asyncio.run(scenario()) == ((7,), True)
