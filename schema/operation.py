@@ -67,14 +67,13 @@ class Plain:
         allowed: Iterable[OperationType],
         operation_extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
-        context = ExecutionContext(
+        context = schema._create_execution_context(
             query=query,
-            schema=schema,
-            allowed_operations=allowed,
-            context=context_value,
+            allowed_operation_types=allowed,
+            variable_values=variable_values,
+            context_value=context_value,
             root_value=root_value,
-            variables=variable_values,
-            provided_operation_name=operation_name,
+            operation_name=operation_name,
             operation_extensions=operation_extensions,
         )
         hooks = []

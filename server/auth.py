@@ -6,7 +6,13 @@ from datetime import datetime
 from anyio import to_thread
 
 from downline.core import db, tokens
-from downline.core.book.scope import PRINCIPAL, Principal, principal_of, principal_parameters
+from downline.core.book.scope import (
+    PRINCIPAL,
+    Principal,
+    load_principal,
+    principal_of,
+    principal_parameters,
+)
 from downline.core.config import get_settings
 from downline.schema.context import Unit
 
@@ -47,16 +53,9 @@ async def _identity(header: str | None) -> tokens.Identity:
     return _verified(token)
 
 
-def _signed_in(identity: tokens.Identity, row) -> SignedIn:
-    principal = principal_of(row)
-    if principal is None:
-        raise AuthError("the token's user no longer exists or has lost its agent or agency")
-    return SignedIn(principal, identity.expires_at)
-
-
-def _row_alone(email: str):
+def _principal_alone(email: str) -> Principal | None:
     with db.session() as session:
-        return session.execute(PRINCIPAL, principal_parameters(email)).first()
+        return load_principal(session, email)
 
 
 async def authenticate(header: str | None, unit: Unit | None = None) -> SignedIn:
@@ -64,7 +63,10 @@ async def authenticate(header: str | None, unit: Unit | None = None) -> SignedIn
     with a session of its own."""
     identity = await _identity(header)
     if unit is None:
-        row = await to_thread.run_sync(_row_alone, identity.email)
+        principal = await to_thread.run_sync(_principal_alone, identity.email)
     else:
         row = await unit.first_row(PRINCIPAL, principal_parameters(identity.email))
-    return _signed_in(identity, row)
+        principal = principal_of(row)
+    if principal is None:
+        raise AuthError("the token's user no longer exists or has lost its agent or agency")
+    return SignedIn(principal, identity.expires_at)

@@ -177,14 +177,22 @@ class Api:
         return payload["errors"]
 
 
-@pytest.fixture
-def api(database) -> Iterator[Api]:
+@contextmanager
+def started_api() -> Iterator[Api]:
+    """`create_app()` behind Starlette's TestClient, started: its lifespan runs the sweep, and
+    an embedded worker when no broker is configured."""
     from starlette.testclient import TestClient
 
     from downline.server.app import create_app
 
     with TestClient(create_app()) as client:
         yield Api(client)
+
+
+@pytest.fixture
+def api(database) -> Iterator[Api]:
+    with started_api() as api:
+        yield api
 
 
 def _client(cid, agent, submitted, **extra) -> dict:

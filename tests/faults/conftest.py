@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from downline.core import db, tokens
 from downline.core.config import get_settings
-from tests.conftest import Api
+from tests.conftest import Api, started_api
 
 REQUEST_EXPORT = "mutation($type: String!) { requestExport(input: {type: $type}) { id status } }"
 EXPORT = "query($id: ID!) { export(id: $id) { status rowCount rowsWritten byteSize downloadUrl } }"
@@ -150,12 +150,8 @@ def api(database) -> Api:
 @pytest.fixture
 def embedded_api(database) -> Iterator[Api]:
     """The app started in this process, its sweep and embedded worker running (no live stack)."""
-    from starlette.testclient import TestClient
-
-    from downline.server.app import create_app
-
-    with TestClient(create_app()) as client:
-        yield Api(client)
+    with started_api() as api:
+        yield api
 
 
 @pytest.fixture
